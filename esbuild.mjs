@@ -1,0 +1,58 @@
+// One script, one build per target.
+//   node esbuild.mjs                 extension + CLI (+ webview) into dist/
+//   node esbuild.mjs --production    the same, minified, no source maps
+//   node esbuild.mjs --watch         rebuild on change
+//   node esbuild.mjs --tests         also the test suites into dist-test/
+import * as esbuild from 'esbuild';
+import { readdirSync, statSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const tests = process.argv.includes('--tests');
+
+/** Every `*.test.ts` below `dir`, recursively. */
+function testFiles(dir) {
+  const found = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) found.push(...testFiles(path));
+    else if (name.endsWith('.test.ts')) found.push(path);
+  }
+  return found;
+}
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+
+const builds = [
+  { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+];
+
+if (tests) {
+  rmSync('dist-test', { recursive: true, force: true });
+  builds.push({
+    ...node,
+    sourcemap: true,
+    minify: false,
+    entryPoints: testFiles('test/unit'),
+    outdir: 'dist-test/unit',
+    outbase: 'test/unit',
+  });
+}
+
+if (watch) {
+  for (const options of builds) await (await esbuild.context(options)).watch();
+  console.log('[esbuild] watching…');
+} else {
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+}
