@@ -1,0 +1,310 @@
+/**
+ * HTTP for every provider: undici with generous timeouts (high-quality renders take about two minutes),
+ * retries with backoff for 408/409/429/5xx and connection failures (honouring Retry-After, never for other
+ * 4xx), cancellation end to end, and one error type with a short, key-free excerpt of what went wrong.
+ */
+import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
+import { ApiCallError, CancelledError, excerptOf, isRetryableStatus, redact } from './errors';
+
+export interface HttpSettings {
+  /** How long to wait for the reply to start (headers). Renders can take ~2 minutes: default 5 minutes. */
+  timeoutMs: number;
+  /** How long the body may stall between two chunks. */
+  idleTimeoutMs: number;
+  connectTimeoutMs: number;
+  /** Retries after the first attempt. */
+  maxRetries: number;
+  /** First backoff delay; doubles per attempt, with jitter. */
+  retryBaseMs: number;
+  /** A Retry-After longer than this is not waited for: the error is reported instead. */
+  maxRetryAfterMs: number;
+}
+
+export const defaultHttpSettings: HttpSettings = {
+  timeoutMs: 300_000,
+  idleTimeoutMs: 120_000,
+  connectTimeoutMs: 30_000,
+  maxRetries: 2,
+  retryBaseMs: 500,
+  maxRetryAfterMs: 60_000,
+};
+
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  headers?: Record<string, string>;
+  body?: Uint8Array | string;
+  signal?: AbortSignal;
+  /** Send no Authorization header: downloads of result URLs go to CDNs that must never see the key. */
+  anonymous?: boolean;
+}
+
+export type HttpResponse = Dispatcher.ResponseData;
+
+/** One client per provider instance: the provider name for messages, the key for the header and redaction. */
+export class HttpClient {
+  readonly settings: HttpSettings;
+  private readonly dispatcher: Agent;
+
+  constructor(
+    readonly providerName: string,
+    private readonly apiKey: string | undefined,
+    settings: Partial<HttpSettings> = {},
+  ) {
+    this.settings = { ...defaultHttpSettings, ...settings };
+    this.dispatcher = new Agent({
+      connect: { timeout: this.settings.connectTimeoutMs },
+      headersTimeout: this.settings.timeoutMs,
+      bodyTimeout: this.settings.idleTimeoutMs,
+    });
+  }
+
+  /** Removes the key (and anything key-like) from text bound for a person or a log. */
+  redact(text: string): string {
+    return redact(text, [this.apiKey]);
+  }
+
+  /**
+   * Sends a request, retrying what is worth retrying, and returns a 2xx response whose body the caller reads.
+   * Any other outcome throws ApiCallError or CancelledError.
+   */
+  async send(request: HttpRequest): Promise<HttpResponse> {
+    const { signal } = request;
+    for (let attempt = 0; ; attempt++) {
+      throwIfCancelled(signal);
+      let failure: ApiCallError;
+      try {
+        const response = await undiciRequest(request.url, {
+          dispatcher: this.dispatcher,
+          method: request.method,
+          headers: {
+            ...(this.apiKey && !request.anonymous ? { authorization: `Bearer ${this.apiKey}` } : {}),
+            'user-agent': 'imagegen',
+            ...request.headers,
+          },
+          body: request.body,
+          signal,
+        });
+        if (response.statusCode >= 200 && response.statusCode < 300) return response;
+        failure = await this.errorFromResponse(response);
+      } catch (error) {
+        if (signal?.aborted) throw new CancelledError();
+        failure = this.errorFromException(error, request.url);
+      }
+      if (!failure.retryable || attempt >= this.settings.maxRetries) throw failure;
+      const delay = this.retryDelay(attempt, failure.retryAfterSeconds);
+      if (delay === undefined) throw failure;
+      await sleep(delay, signal);
+    }
+  }
+
+  /** GET or POST, then the whole body as text (small replies: errors, task polls, model lists). */
+  async text(request: HttpRequest, limitBytes = 4 * 1024 * 1024): Promise<{ text: string; response: HttpResponse }> {
+    const response = await this.send(request);
+    const bytes = await this.readAll(response, limitBytes, request.signal);
+    return { text: bytes.toString('utf8'), response };
+  }
+
+  /** Reads a whole body, refusing more than `limitBytes`; turns stream failures into ApiCallError. */
+  async readAll(response: HttpResponse, limitBytes: number, signal?: AbortSignal): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of this.chunks(response, signal)) {
+      total += chunk.length;
+      if (total > limitBytes) {
+        response.body.destroy();
+        throw new ApiCallError(`${this.providerName}: the reply is larger than ${Math.round(limitBytes / 1048576)} MB; refusing it.`, {
+          provider: this.providerName,
+          status: response.statusCode,
+          retryable: false,
+        });
+      }
+      parts.push(chunk);
+    }
+    return Buffer.concat(parts, total);
+  }
+
+  /** The body's chunks as they arrive, with truncation, stalls and cancellation reported as ImageGen errors. */
+  async *chunks(response: HttpResponse, signal?: AbortSignal): AsyncGenerator<Buffer> {
+    try {
+      for await (const chunk of response.body) yield chunk as Buffer;
+    } catch (error) {
+      if (signal?.aborted) throw new CancelledError();
+      throw this.errorFromException(error, undefined, response.statusCode);
+    }
+  }
+
+  /** An ApiCallError for a non-2xx reply, with the provider's own message where the body has one. */
+  async errorFromResponse(response: HttpResponse): Promise<ApiCallError> {
+    const status = response.statusCode;
+    let body = '';
+    try {
+      const bytes: Buffer[] = [];
+      let total = 0;
+      for await (const chunk of response.body) {
+        bytes.push(chunk as Buffer);
+        total += (chunk as Buffer).length;
+        if (total > 65536) break;
+      }
+      body = Buffer.concat(bytes).toString('utf8');
+    } catch {
+      // The excerpt is a courtesy; the status alone still makes a useful error.
+    } finally {
+      response.body.destroy();
+    }
+    const contentType = String(response.headers['content-type'] ?? '');
+    const retryAfterSeconds = parseRetryAfter(response.headers);
+    const retryable = isRetryableStatus(status);
+    const details = { provider: this.providerName, status, retryable, retryAfterSeconds };
+    if (contentType.includes('html') || /^\s*<(!doctype|html|head|body)/i.test(body)) {
+      return new ApiCallError(`${this.providerName}: the gateway returned an HTML error page (${status}).`, {
+        ...details,
+        excerpt: this.redact(excerptOf(body.replace(/<[^>]*>/g, ' '), 120)),
+      });
+    }
+    const excerpt = this.redact(excerptOf(errorMessageIn(body) ?? body));
+    return new ApiCallError(describeStatus(this.providerName, status, excerpt), { ...details, excerpt });
+  }
+
+  /** An ApiCallError for a failure without a (complete) reply: refused, reset, timed out, truncated. */
+  errorFromException(error: unknown, url?: string, status?: number): ApiCallError {
+    const code = errorCode(error);
+    const provider = this.providerName;
+    const host = url ? safeHost(url) : undefined;
+    const base = { provider, status, cause: error };
+    switch (code) {
+      case 'UND_ERR_HEADERS_TIMEOUT':
+        return new ApiCallError(
+          `${provider} did not answer within ${Math.round(this.settings.timeoutMs / 1000)} s. High-quality renders can take about 2 minutes: raise the request timeout if this keeps happening.`,
+          { ...base, retryable: false },
+        );
+      case 'UND_ERR_BODY_TIMEOUT':
+        return new ApiCallError(`${provider}: the reply stalled for ${Math.round(this.settings.idleTimeoutMs / 1000)} s and was abandoned.`, {
+          ...base,
+          retryable: true,
+        });
+      case 'UND_ERR_CONNECT_TIMEOUT':
+        return new ApiCallError(`${provider}: could not connect to ${host ?? 'the server'} (timed out).`, { ...base, retryable: true });
+      case 'ECONNREFUSED':
+      case 'ENOTFOUND':
+      case 'EAI_AGAIN':
+      case 'EHOSTUNREACH':
+      case 'ENETUNREACH':
+        return new ApiCallError(`${provider}: could not connect to ${host ?? 'the server'} (${code}). Check the base URL and your network.`, {
+          ...base,
+          retryable: code !== 'ENOTFOUND',
+        });
+      case 'UND_ERR_SOCKET':
+      case 'ECONNRESET':
+      case 'UND_ERR_CLOSED':
+      case 'EPIPE':
+        return status === undefined
+          ? new ApiCallError(`${provider}: the connection was closed before a reply arrived.`, { ...base, retryable: true })
+          : new ApiCallError(`${provider}: the connection closed before the whole reply arrived (truncated reply).`, {
+              ...base,
+              retryable: true,
+            });
+      case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
+        return new ApiCallError(`${provider}: the reply was shorter than announced (truncated reply).`, { ...base, retryable: true });
+      case 'UND_ERR_INVALID_ARG':
+        return new ApiCallError(`${provider}: invalid request URL ${url ? this.redact(url) : ''}.`.trim(), { ...base, retryable: false });
+      default: {
+        const message = this.redact(excerptOf(error instanceof Error ? error.message : String(error)));
+        return new ApiCallError(`${provider}: ${message || 'the request failed'}.`, { ...base, retryable: false });
+      }
+    }
+  }
+
+  private retryDelay(attempt: number, retryAfterSeconds?: number): number | undefined {
+    if (retryAfterSeconds !== undefined) {
+      const wait = retryAfterSeconds * 1000;
+      return wait > this.settings.maxRetryAfterMs ? undefined : wait;
+    }
+    const backoff = this.settings.retryBaseMs * 2 ** attempt;
+    return Math.min(backoff * (0.75 + Math.random() * 0.5), 8_000);
+  }
+
+  close(): Promise<void> {
+    return this.dispatcher.close();
+  }
+}
+
+function describeStatus(provider: string, status: number, excerpt: string): string {
+  const said = excerpt ? `: ${excerpt}` : '';
+  if (status === 401 || status === 403) {
+    return `${provider} rejected the API key (HTTP ${status})${said}. Check it with "ImageGen: Set API Key…".`;
+  }
+  if (status === 429) return `${provider} is rate limiting requests (HTTP 429)${said}. Wait a moment and try again.`;
+  if (status >= 500) return `${provider} had a server error (HTTP ${status})${said}.`;
+  return `${provider} refused the request (HTTP ${status})${said}`;
+}
+
+/** The human message inside the error bodies providers send: `{error:{message}}`, `{message}`, `{msg}`, `{detail}`. */
+export function errorMessageIn(body: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (!parsed || typeof parsed !== 'object') return undefined;
+  const record = parsed as Record<string, unknown>;
+  const nested = record.error;
+  if (nested && typeof nested === 'object') {
+    const message = (nested as Record<string, unknown>).message;
+    if (typeof message === 'string' && message) return message;
+  }
+  for (const key of ['error', 'message', 'msg', 'detail', 'error_message']) {
+    const value = record[key];
+    if (typeof value === 'string' && value) return value;
+  }
+  return undefined;
+}
+
+function parseRetryAfter(headers: Record<string, string | string[] | undefined>): number | undefined {
+  const milliseconds = Number(headers['retry-after-ms']);
+  if (Number.isFinite(milliseconds) && milliseconds >= 0) return milliseconds / 1000;
+  const value = headers['retry-after'];
+  if (typeof value !== 'string') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
+}
+
+function errorCode(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current && depth < 4; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function safeHost(url: string): string | undefined {
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
+}
+
+export function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CancelledError();
+}
+
+/** Waits, but wakes at once with CancelledError when the signal aborts. */
+export function sleep(milliseconds: number, signal?: AbortSignal): Promise<void> {
+  throwIfCancelled(signal);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new CancelledError());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, milliseconds);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
