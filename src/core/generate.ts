@@ -12,13 +12,13 @@ export interface JobOptions extends CallOptions {
 }
 
 /** Text to image. */
-export function generateImages(model: ImageModel, request: ImageRequest, options: JobOptions = {}): Promise<ImageResult> {
+export async function generateImages(model: ImageModel, request: ImageRequest, options: JobOptions = {}): Promise<ImageResult> {
   const { request: checked, warnings } = checkRequest(model.label, model.capabilities, request, 'generate');
   return run(model, checked, warnings, options, (part, callOptions) => model.generate(part, callOptions));
 }
 
 /** Edit the first image (with an optional mask), using any further images as references. */
-export function editImages(model: ImageModel, request: EditRequest, options: JobOptions = {}): Promise<ImageResult> {
+export async function editImages(model: ImageModel, request: EditRequest, options: JobOptions = {}): Promise<ImageResult> {
   const { images, mask, ...rest } = request;
   const { request: checked, warnings } = checkRequest(model.label, model.capabilities, rest, 'edit');
   checkEditInputs(model.label, model.capabilities, images, mask);

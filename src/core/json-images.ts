@@ -116,7 +116,7 @@ export class ImageJsonScanner {
         const escapeFirst = backslash !== -1 && (quote === -1 || backslash < quote);
         if (escapeFirst && backslash + 1 < length) {
           index = backslash + 2;
-          continue;
+          if (index < length) continue;
         }
         // Either the string closes in this chunk, or the chunk ends inside it (maybe on a lone backslash).
         const closed = !escapeFirst && quote !== -1;
@@ -127,7 +127,7 @@ export class ImageJsonScanner {
         const becomesBlob = this.stringLength > BLOB_THRESHOLD && this.shouldBecomeBlob();
         if (becomesBlob) this.startBlob();
         if (!closed) {
-          this.pendingEscape = escapeFirst && !becomesBlob;
+          this.pendingEscape = escapeFirst && backslash + 1 >= length && !becomesBlob;
           index = length;
           segmentStart = length;
           continue;
