@@ -1,5 +1,49 @@
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
+import { KeyStore } from './vscode/key-store';
+import { Logger } from './vscode/logger';
+import type { Services } from './vscode/services';
 
-export function activate(_context: vscode.ExtensionContext): void {}
+/** The commands in package.json, each dispatched to the lazily loaded command module. */
+const COMMANDS = [
+  'imagegen.generate',
+  'imagegen.generateFromSelection',
+  'imagegen.editImage',
+  'imagegen.editImageWithMask',
+  'imagegen.regenerate',
+  'imagegen.selectModel',
+  'imagegen.setApiKey',
+  'imagegen.clearApiKey',
+  'imagegen.showLog',
+] as const;
+
+/** What other extensions (and the integration tests) may call. */
+export interface ImageGenApi {
+  /** Stores a provider's key in SecretStorage, as "ImageGen: Set API Key…" does. */
+  setApiKey(provider: string, key: string): Promise<void>;
+}
+
+/** Wiring only: nothing slow runs here; the core and the commands load on first use. */
+export function activate(context: vscode.ExtensionContext): ImageGenApi {
+  const keys = new KeyStore(context.secrets);
+  const logger = new Logger(() => keys.knownSecrets());
+  context.subscriptions.push(keys, logger);
+  const services: Services = { context, keys, logger };
+  let commands: Promise<Record<string, (...args: unknown[]) => Promise<unknown>>> | undefined;
+  for (const id of COMMANDS) {
+    context.subscriptions.push(
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        commands ??= import('./vscode/commands').then((module) => module.createCommands(services));
+        return (await commands)[id]!(...args);
+      }),
+    );
+  }
+  return {
+    setApiKey: async (provider, key) => {
+      const { isProviderId } = await import('./core/providers/registry');
+      if (!isProviderId(provider)) throw new Error(`Unknown provider "${provider}".`);
+      await keys.set(provider, key);
+    },
+  };
+}
 
 export function deactivate(): void {}
