@@ -14,6 +14,7 @@ const COMMANDS = [
   'imagegen.setApiKey',
   'imagegen.clearApiKey',
   'imagegen.showLog',
+  'imagegen.openStudio',
 ] as const;
 
 /** What other extensions (and the integration tests) may call. */
@@ -37,6 +38,12 @@ export function activate(context: vscode.ExtensionContext): ImageGenApi {
       }),
     );
   }
+  // Restores the Image Studio after a reload; the panel's code loads only then.
+  context.subscriptions.push(
+    vscode.window.registerWebviewPanelSerializer('imagegen.studio', {
+      deserializeWebviewPanel: async (panel, state) => (await import('./vscode/studio-panel')).StudioPanel.revive(services, panel, state),
+    }),
+  );
   return {
     setApiKey: async (provider, key) => {
       const { isProviderId } = await import('./core/providers/registry');

@@ -3,8 +3,11 @@
  * bounded concurrency), merge the results and their warnings. Providers implement single calls only.
  */
 import { CancelledError } from './errors';
-import type { CallOptions, EditRequest, ImageModel, ImageRequest, ImageResult, ModelCapabilities, ValidImageRequest, Warning } from './image-model';
-import { checkEditInputs, checkRequest, parseSize } from './validate';
+import type { CallOptions, EditRequest, ImageModel, ImageRequest, ImageResult, ValidImageRequest, Warning } from './image-model';
+import { estimateCostUsd } from './size-rules';
+import { checkEditInputs, checkRequest } from './validate';
+
+export { estimateCostUsd };
 
 export interface JobOptions extends CallOptions {
   /** Calls in flight at once when `n` is split (default 4). */
@@ -111,22 +114,4 @@ function sumUsage(results: ImageResult[]): ImageResult['usage'] {
   };
   const total = { inputTokens: sum('inputTokens'), outputTokens: sum('outputTokens'), totalTokens: sum('totalTokens') };
   return Object.fromEntries(Object.entries(total).filter(([, value]) => value !== undefined));
-}
-
-/**
- * The price of `count` images where the provider publishes one (apimodels): tier by the longest side or the
- * requested resolution, `auto` quality billed as the table says. Undefined where no price is known.
- */
-export function estimateCostUsd(capabilities: ModelCapabilities, request: Pick<ValidImageRequest, 'size' | 'resolution' | 'quality'>, count: number): number | undefined {
-  const pricing = capabilities.pricing;
-  if (!pricing) return undefined;
-  let tier = request.resolution;
-  if (!tier) {
-    const size = parseSize(request.size) ?? { width: 1024, height: 1024 };
-    const longest = Math.max(size.width, size.height);
-    tier = longest <= pricing.tiers.oneK ? '1K' : longest <= pricing.tiers.twoK ? '2K' : '4K';
-  }
-  const quality = !request.quality || request.quality === 'auto' ? pricing.autoBillsAs : request.quality;
-  const price = pricing.perImage[tier]?.[quality];
-  return price === undefined ? undefined : Math.round(price * count * 1e6) / 1e6;
 }

@@ -7,7 +7,6 @@ import { z } from 'zod';
 import { InvalidRequestError } from './errors';
 import {
   imageRequestSchema,
-  type CustomSizeRule,
   type InputImage,
   type ModelCapabilities,
   type ImageRequest,
@@ -15,6 +14,9 @@ import {
   type Warning,
 } from './image-model';
 import { readPngInfo } from './image/png';
+import { customSizeProblem, parseSize, sizeChoices } from './size-rules';
+
+export { customSizeProblem, parseSize, sizeChoices };
 import { sniffImage } from './image/sniff';
 
 /** Reference images larger than this are refused before upload (the OpenAI limit for gpt-image models). */
@@ -23,35 +25,6 @@ export const MAX_INPUT_IMAGE_BYTES = 50 * 1024 * 1024;
 export interface CheckedRequest {
   request: ValidImageRequest;
   warnings: Warning[];
-}
-
-/** Parses WIDTHxHEIGHT; undefined for `auto` or anything else. */
-export function parseSize(size: string | undefined): { width: number; height: number } | undefined {
-  const match = /^(\d+)x(\d+)$/.exec(size ?? '');
-  return match ? { width: Number(match[1]), height: Number(match[2]) } : undefined;
-}
-
-/** Why a custom WxH breaks a model's rule, or undefined when it is fine. */
-export function customSizeProblem(width: number, height: number, rule: CustomSizeRule): string | undefined {
-  const longest = Math.max(width, height);
-  const shortest = Math.min(width, height);
-  if (width % rule.multipleOf || height % rule.multipleOf) {
-    const round = (value: number) => Math.max(rule.multipleOf, Math.round(value / rule.multipleOf) * rule.multipleOf);
-    return `both sides must be multiples of ${rule.multipleOf} (nearest: ${round(width)}x${round(height)})`;
-  }
-  if (longest > rule.maxSide) return `the longest side must be at most ${rule.maxSide} pixels`;
-  if (rule.minSide !== undefined && shortest < rule.minSide) return `each side must be at least ${rule.minSide} pixels`;
-  if (longest / shortest > rule.maxAspectRatio) return `the aspect ratio must be at most ${rule.maxAspectRatio}:1`;
-  const pixels = width * height;
-  if (pixels < rule.minPixels || pixels > rule.maxPixels) {
-    return `the total must be between ${rule.minPixels.toLocaleString('en-US')} and ${rule.maxPixels.toLocaleString('en-US')} pixels (this is ${pixels.toLocaleString('en-US')})`;
-  }
-  return undefined;
-}
-
-/** The sizes to list in messages and pickers: fixed ones, then `auto`. */
-export function sizeChoices(capabilities: ModelCapabilities): string[] {
-  return [...capabilities.sizes, ...(capabilities.autoSize ? ['auto'] : [])];
 }
 
 function zodMessage(error: z.ZodError): { message: string; setting?: string } {

@@ -8,6 +8,7 @@ import type { ProviderId } from '../core/providers/registry';
 import { loadCore } from './core';
 import { relativePath, type JobOutcome, type JobSpec } from './image-jobs';
 import { runJobWithUi, showError } from './job-ui';
+import { insertImageLink, linkFlavour } from './links';
 import { exists } from './output-writer';
 import { askPrompt, describeCapabilities, IMAGE_PATTERN, pickImages, pickMask, pickModel, pickProvider, rememberPrompt } from './pickers';
 import type { Services } from './services';
@@ -24,17 +25,6 @@ export interface JobArguments {
   cancellation?: vscode.CancellationToken;
   open?: boolean;
 }
-
-const LINK_LANGUAGES: Record<string, 'markdown' | 'html' | 'jsx'> = {
-  markdown: 'markdown',
-  mdx: 'markdown',
-  html: 'html',
-  vue: 'html',
-  svelte: 'html',
-  php: 'html',
-  javascriptreact: 'jsx',
-  typescriptreact: 'jsx',
-};
 
 function folderFor(uri?: vscode.Uri): vscode.WorkspaceFolder | undefined {
   const target = uri ?? vscode.window.activeTextEditor?.document.uri;
@@ -92,12 +82,12 @@ export function createCommands(services: Services): Record<string, (...args: unk
     await rememberPrompt(context, prompt);
     const outcome = await runJobWithUi(services, { kind: 'generate', prompt, request: args.request, provider: args.provider, model: args.model, folder }, { ...args, open: args.open ?? false });
     const image = outcome?.saved[0];
-    const flavour = LINK_LANGUAGES[editor.document.languageId];
+    const flavour = linkFlavour(editor.document.languageId);
     if (!image || !flavour) return outcome;
     const preference = readSettings(folder.uri).insertLinkAfterSelection;
     const insert = vscode.l10n.t('Insert Link');
     const wanted = preference === 'always' || (preference === 'ask' && (await vscode.window.showInformationMessage(vscode.l10n.t('Image saved as {0}.', relativePath(image.uri)), insert)) === insert);
-    if (wanted) await insertLink(editor, selection!, image.uri, prompt, flavour);
+    if (wanted) await insertImageLink(editor, selection!.end, image.uri, prompt, flavour, true);
     if (preference !== 'ask' || !wanted) await vscode.commands.executeCommand('vscode.open', image.uri, { preview: false, viewColumn: vscode.ViewColumn.Beside, preserveFocus: true });
     return outcome;
   }
@@ -248,22 +238,10 @@ export function createCommands(services: Services): Record<string, (...args: unk
     'imagegen.setApiKey': setApiKey,
     'imagegen.clearApiKey': clearApiKey,
     'imagegen.showLog': async () => services.logger.show(),
+    'imagegen.openStudio': async (first) => {
+      const { StudioPanel } = await import('./studio-panel');
+      const image = first instanceof vscode.Uri && IMAGE_PATTERN.test(first.path) ? first : undefined;
+      await StudioPanel.show(services, image);
+    },
   };
-}
-
-async function insertLink(editor: vscode.TextEditor, selection: vscode.Selection, image: vscode.Uri, prompt: string, flavour: 'markdown' | 'html' | 'jsx'): Promise<void> {
-  const from = editor.document.uri.path.split('/').slice(0, -1);
-  const to = image.path.split('/');
-  let common = 0;
-  while (common < from.length && common < to.length - 1 && from[common] === to[common]) common++;
-  const path = [...from.slice(common).map(() => '..'), ...to.slice(common)].join('/').replace(/^(?!\.)/, './');
-  const alt = prompt.replace(/\s+/g, ' ').slice(0, 120);
-  const encoded = path.split('/').map(encodeURIComponent).join('/');
-  const link =
-    flavour === 'markdown'
-      ? `\n\n![${alt.replace(/[[\]]/g, '')}](${encoded})\n`
-      : flavour === 'html'
-        ? `\n<img src="${encoded}" alt="${alt.replace(/"/g, '&quot;')}">`
-        : `\n<img src="${encoded}" alt="${alt.replace(/"/g, '&quot;')}" />`;
-  await editor.edit((builder) => builder.insert(selection.end, link));
 }

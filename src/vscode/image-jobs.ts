@@ -22,6 +22,8 @@ export interface JobSpec {
   model?: string;
   /** The workspace folder whose output folder receives the images. */
   folder: vscode.WorkspaceFolder;
+  /** Write here instead of the output folder (the Studio keeps unsaved results outside the workspace). */
+  outputFolder?: vscode.Uri;
 }
 
 export interface JobHooks {
@@ -44,6 +46,11 @@ export interface JobOutcome {
   usage?: ImageResult['usage'];
   provider: ProviderId;
   model: string;
+}
+
+/** Where generated images of a workspace folder go. */
+export function outputFolderOf(folder: vscode.WorkspaceFolder, settings: ImageGenSettings = readSettings(folder.uri)): vscode.Uri {
+  return vscode.Uri.joinPath(folder.uri, ...settings.outputFolder.split(/[\\/]+/).filter(Boolean));
 }
 
 /** The workspace-relative path of a file, for metadata and links. */
@@ -129,7 +136,7 @@ export async function runJob(services: Services, spec: JobSpec, hooks: JobHooks 
   }
   if (hooks.signal?.aborted) throw new core.CancelledError();
 
-  const folder = vscode.Uri.joinPath(spec.folder.uri, ...settings.outputFolder.split(/[\\/]+/).filter(Boolean));
+  const folder = spec.outputFolder ?? outputFolderOf(spec.folder, settings);
   const date = new Date();
   const saved: SavedImage[] = [];
   for (const [index, image] of result.images.entries()) {
