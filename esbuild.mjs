@@ -36,6 +36,20 @@ const node = {
 const builds = [
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // The Image Studio webview: browser code, its own tsconfig (DOM lib), no Node built-ins.
+  {
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    legalComments: 'none',
+    entryPoints: ['src/webview/main.ts'],
+    outfile: 'dist/webview.js',
+    tsconfig: 'src/webview/tsconfig.json',
+  },
 ];
 
 if (tests) {
@@ -47,6 +61,18 @@ if (tests) {
     entryPoints: testFiles('test/unit'),
     outdir: 'dist-test/unit',
     outbase: 'test/unit',
+  });
+  // The real-VS-Code suite (run by test/integration/run.mjs): index.js + one file per *.test.ts, Mocha bundled.
+  builds.push({
+    ...node,
+    sourcemap: true,
+    minify: false,
+    entryPoints: ['test/integration/suite/index.ts', ...testFiles('test/integration/suite')],
+    outdir: 'dist-test/integration',
+    outbase: 'test/integration/suite',
+    external: ['vscode'],
+    // mocha's parallel mode (unused here) require.resolve()s its worker files
+    logOverride: { 'require-resolve-not-external': 'silent' },
   });
 }
 

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { KeyStore } from './vscode/key-store';
 import { Logger } from './vscode/logger';
+import { CREATE_IMAGE_COMMAND, MissingImageFixes } from './vscode/missing-image-fix';
 import type { Services } from './vscode/services';
 
 /** The commands in package.json, each dispatched to the lazily loaded command module. */
@@ -15,7 +16,11 @@ const COMMANDS = [
   'imagegen.clearApiKey',
   'imagegen.showLog',
   'imagegen.openStudio',
+  CREATE_IMAGE_COMMAND,
 ] as const;
+
+/** Documents whose image references get "Generate placeholder" quick fixes. */
+const IMAGE_REFERENCING_LANGUAGES = ['markdown', 'mdx', 'html', 'vue', 'svelte', 'php', 'javascriptreact', 'typescriptreact', 'css', 'scss', 'less'];
 
 /** What other extensions (and the integration tests) may call. */
 export interface ImageGenApi {
@@ -38,6 +43,9 @@ export function activate(context: vscode.ExtensionContext): ImageGenApi {
       }),
     );
   }
+  context.subscriptions.push(
+    vscode.languages.registerCodeActionsProvider(IMAGE_REFERENCING_LANGUAGES, new MissingImageFixes(), { providedCodeActionKinds: MissingImageFixes.kinds }),
+  );
   // Restores the Image Studio after a reload; the panel's code loads only then.
   context.subscriptions.push(
     vscode.window.registerWebviewPanelSerializer('imagegen.studio', {

@@ -9,7 +9,8 @@ import { loadCore } from './core';
 import { relativePath, type JobOutcome, type JobSpec } from './image-jobs';
 import { runJobWithUi, showError } from './job-ui';
 import { insertImageLink, linkFlavour } from './links';
-import { exists } from './output-writer';
+import { CREATE_IMAGE_COMMAND, type CreateImageArguments } from './missing-image-fix';
+import { exists, writeUnique } from './output-writer';
 import { askPrompt, describeCapabilities, IMAGE_PATTERN, pickImages, pickMask, pickModel, pickProvider, rememberPrompt } from './pickers';
 import type { Services } from './services';
 import { readSettings, updateSetting } from './settings';
@@ -228,6 +229,40 @@ export function createCommands(services: Services): Record<string, (...args: unk
     void vscode.window.showInformationMessage(vscode.l10n.t('API key for {0} cleared.', core.providers[provider].label));
   }
 
+  /** The missing-image quick fix: an image at exactly the path the document refers to. */
+  async function createImageAt(args: CreateImageArguments): Promise<vscode.Uri | undefined> {
+    const folder = folderFor(args.target);
+    if (!folder) return noFolder();
+    const directory = vscode.Uri.joinPath(args.target, '..');
+    const name = args.target.path.split('/').pop()!;
+    const size = args.width && args.height ? `${args.width}x${args.height}` : undefined;
+    const outcome = await runJobWithUi(
+      services,
+      {
+        kind: 'generate',
+        prompt: args.prompt,
+        request: { n: 1, ...(size ? { size } : {}), ...(/\.jpe?g$/i.test(name) ? { format: 'jpeg' as const } : /\.webp$/i.test(name) ? { format: 'webp' as const } : {}) },
+        ...(args.placeholder ? { provider: 'placeholder' as const } : {}),
+        folder,
+        outputFolder: vscode.Uri.joinPath(services.context.globalStorageUri, 'quick-fix'),
+      },
+      { open: false },
+    );
+    const made = outcome?.saved[0];
+    if (!made) return undefined;
+    // The document names the file: put the image exactly there (never over an existing file).
+    const bytes = await vscode.workspace.fs.readFile(made.uri);
+    const sidecar = vscode.Uri.joinPath(made.uri, '..', `${made.uri.path.split('/').pop()}.json`);
+    const sidecarText = (await exists(sidecar)) ? new TextDecoder().decode(await vscode.workspace.fs.readFile(sidecar)) : undefined;
+    const written = await writeUnique(directory, name, bytes, sidecarText);
+    await vscode.workspace.fs.delete(made.uri).then(undefined, () => undefined);
+    if (sidecarText !== undefined) await vscode.workspace.fs.delete(sidecar).then(undefined, () => undefined);
+    if (written.path !== args.target.path) {
+      void vscode.window.showWarningMessage(vscode.l10n.t('{0} appeared meanwhile; the image was saved as {1}.', name, written.path.split('/').pop()!));
+    }
+    return written;
+  }
+
   return {
     'imagegen.generate': generate,
     'imagegen.generateFromSelection': generateFromSelection,
@@ -238,6 +273,7 @@ export function createCommands(services: Services): Record<string, (...args: unk
     'imagegen.setApiKey': setApiKey,
     'imagegen.clearApiKey': clearApiKey,
     'imagegen.showLog': async () => services.logger.show(),
+    [CREATE_IMAGE_COMMAND]: async (raw) => createImageAt(raw as CreateImageArguments),
     'imagegen.openStudio': async (first) => {
       const { StudioPanel } = await import('./studio-panel');
       const image = first instanceof vscode.Uri && IMAGE_PATTERN.test(first.path) ? first : undefined;

@@ -53,7 +53,7 @@ export class MaskBitmap {
   }
 
   get canUndo(): boolean {
-    return this.undoSteps.length > 0;
+    return this.undoSteps.some((step) => step.bytes > 0);
   }
 
   isEmpty(): boolean {
@@ -102,6 +102,8 @@ export class MaskBitmap {
 
   /** Takes back the last stroke, clear or invert. False when there is nothing to undo. */
   undo(): boolean {
+    // A stroke that changed nothing (erasing where nothing was painted) is no step to the user.
+    while (this.undoSteps.length > 0 && this.undoSteps.at(-1)!.bytes === 0) this.undoSteps.pop();
     const step = this.undoSteps.pop();
     if (!step) return false;
     this.undoBytes -= step.bytes;

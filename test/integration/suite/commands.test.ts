@@ -78,7 +78,6 @@ suite('commands', () => {
     assert.equal(metadata.provider, 'openai');
     assert.equal(metadata.model, 'gpt-image-1');
     assert.equal(metadata.settings.size, '1536x1024');
-    assert.ok(metadata.revisedPrompt);
     const sent = server.requests.find((request) => request.path === '/images/generations')!.json as Record<string, unknown>;
     assert.equal(sent.stream, true, 'streaming on by default for a model that streams');
     const active = vscode.window.tabGroups.activeTabGroup.activeTab?.input as { uri?: vscode.Uri } | undefined;
@@ -218,5 +217,29 @@ suite('commands', () => {
     for (const root of roots) visit(root);
     assert.ok(scanned > 10, `scanned ${scanned} files`);
     assert.deepEqual(hits, []);
+  });
+});
+
+suite('missing image quick fix', () => {
+  test('an <img> pointing at a missing file offers "Generate placeholder" that writes it there, at the tag size', async () => {
+    await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
+    const workspaceUri = vscode.workspace.workspaceFolders![0]!.uri;
+    const page = path.join(workspaceUri.fsPath, 'site', 'index.html');
+    fs.mkdirSync(path.dirname(page), { recursive: true });
+    fs.writeFileSync(page, '<html><body>\n<img src="img/hero.png" width="640" height="360" alt="hero banner">\n</body></html>\n');
+    const document = await vscode.workspace.openTextDocument(page);
+    await vscode.window.showTextDocument(document);
+    const actions = (await vscode.commands.executeCommand('vscode.executeCodeActionProvider', document.uri, new vscode.Range(1, 12, 1, 12))) as vscode.CodeAction[];
+    const titles = actions.map((action) => action.title);
+    const fix = actions.find((action) => action.title === 'Generate placeholder hero.png 640x360');
+    assert.ok(fix?.command, `offered: ${titles.join(' | ')}`);
+    assert.ok(titles.includes('Generate image hero.png from "hero banner"'));
+    const written = (await vscode.commands.executeCommand(fix.command.command, ...(fix.command.arguments ?? []))) as vscode.Uri;
+    const target = path.join(workspaceUri.fsPath, 'site', 'img', 'hero.png');
+    assert.equal(written.fsPath, target);
+    const sniffed = sniffImage(fs.readFileSync(target))!;
+    assert.deepEqual([sniffed.mediaType, sniffed.width, sniffed.height], ['image/png', 640, 360]);
+    const after = (await vscode.commands.executeCommand('vscode.executeCodeActionProvider', document.uri, new vscode.Range(1, 12, 1, 12))) as vscode.CodeAction[];
+    assert.ok(!after.some((action) => action.title.startsWith('Generate placeholder')), 'no fix once the file exists');
   });
 });
