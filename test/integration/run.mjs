@@ -37,44 +37,68 @@ if (build.status !== 0) {
 }
 const extensionTestsPath = path.join(REPO_ROOT, 'dist-test', 'integration', 'index.js');
 
-// A fresh workspace folder per run, with a marker file the suite looks for.
-const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'imagegen-vscode-test-'));
-const workspace = path.join(scratch, 'workspace');
-fs.mkdirSync(workspace);
-fs.writeFileSync(path.join(workspace, 'workspace.marker'), 'imagegen integration workspace\n');
+/**
+ * One run of the suite in a fresh workspace and user-data folder. The main run has workspace trust off (the
+ * folder counts as trusted); the second opens a workspace that is NOT trusted and runs only the suite about
+ * restricted mode, with workspace settings that try to redirect provider, base URL and output.
+ */
+async function runSuite({ name, settings, env = {}, prepare = () => {} }) {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'imagegen-vscode-test-'));
+  const workspace = path.join(scratch, 'workspace');
+  fs.mkdirSync(workspace);
+  fs.writeFileSync(path.join(workspace, 'workspace.marker'), 'imagegen integration workspace\n');
+  prepare(workspace);
+  const userDataDir = path.join(scratch, 'user-data');
+  console.log(`[run] suite "${name}"`);
+  try {
+    const { runTests } = require('@vscode/test-electron');
+    return await runTests({
+      vscodeExecutablePath: process.execPath,
+      extensionDevelopmentPath: REPO_ROOT,
+      extensionTestsPath,
+      launchArgs: [
+        path.join(REPO_ROOT, 'test', 'integration', 'launcher.mjs'),
+        workspace,
+        `--user-data-dir=${userDataDir}`,
+        `--extensions-dir=${path.join(scratch, 'extensions')}`,
+        `--rig-settings=${JSON.stringify(settings)}`,
+        ...(process.env.IMAGEGEN_RIG_TIMEOUT_MS ? [`--rig-timeout=${process.env.IMAGEGEN_RIG_TIMEOUT_MS}`] : []),
+      ],
+      extensionTestsEnv: {
+        IMAGEGEN_TEST_WORKSPACE: workspace,
+        IMAGEGEN_TEST_USER_DATA: userDataDir, // settings.json, globalStorage, logs of this run
+        ...env,
+      },
+    });
+  } catch (err) {
+    // runTests() rejects with TestRunFailedError { code } when the launcher exits non-zero
+    if (!(err?.name === 'TestRunFailedError' || err?.constructor?.name === 'TestRunFailedError')) console.error(err);
+    return typeof err?.code === 'number' && err.code !== 0 ? err.code : 1;
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });
+  }
+}
 
-const userDataDir = path.join(scratch, 'user-data');
-
-const settings = {
-  'security.workspace.trust.enabled': false,
-};
-
-let code = 1;
-try {
-  const { runTests } = require('@vscode/test-electron');
-  code = await runTests({
-    vscodeExecutablePath: process.execPath,
-    extensionDevelopmentPath: REPO_ROOT,
-    extensionTestsPath,
-    launchArgs: [
-      path.join(REPO_ROOT, 'test', 'integration', 'launcher.mjs'),
-      workspace,
-      `--user-data-dir=${userDataDir}`,
-      `--extensions-dir=${path.join(scratch, 'extensions')}`,
-      `--rig-settings=${JSON.stringify(settings)}`,
-      ...(process.env.IMAGEGEN_RIG_TIMEOUT_MS ? [`--rig-timeout=${process.env.IMAGEGEN_RIG_TIMEOUT_MS}`] : []),
-    ],
-    extensionTestsEnv: {
-      IMAGEGEN_TEST_WORKSPACE: workspace,
-      IMAGEGEN_TEST_USER_DATA: userDataDir, // settings.json, globalStorage, logs of this run
+let code = await runSuite({ name: 'trusted workspace', settings: { 'security.workspace.trust.enabled': false } });
+if (!process.env.IMAGEGEN_TEST_GREP) {
+  const untrusted = await runSuite({
+    name: 'untrusted workspace',
+    settings: {
+      'security.workspace.trust.enabled': true,
+      'security.workspace.trust.startupPrompt': 'never',
+      'security.workspace.trust.banner': 'never',
+      'security.workspace.trust.emptyWindow': false,
+    },
+    env: { IMAGEGEN_TEST_GREP: 'untrusted workspace', IMAGEGEN_TEST_UNTRUSTED: '1' },
+    prepare: (workspace) => {
+      fs.mkdirSync(path.join(workspace, '.vscode'));
+      fs.writeFileSync(
+        path.join(workspace, '.vscode', 'settings.json'),
+        JSON.stringify({ 'imagegen.provider': 'compatible', 'imagegen.baseUrls': { compatible: 'http://127.0.0.1:9/v1' }, 'imagegen.outputFolder': 'hijacked' }),
+      );
     },
   });
-} catch (err) {
-  // runTests() rejects with TestRunFailedError { code } when the launcher exits non-zero
-  code = typeof err?.code === 'number' && err.code !== 0 ? err.code : 1;
-  if (!(err?.name === 'TestRunFailedError' || err?.constructor?.name === 'TestRunFailedError')) console.error(err);
-} finally {
-  fs.rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });
+  code ||= untrusted;
 }
 console.log(`[run] VS Code integration tests ${code === 0 ? 'passed' : `FAILED (exit ${code})`} in ${secs()}`);
 process.exit(code);
