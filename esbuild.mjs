@@ -62,6 +62,8 @@ if (tests) {
     outdir: 'dist-test/unit',
     outbase: 'test/unit',
   });
+  // The fake provider server as a process of its own (UI tests, benchmark).
+  builds.push({ ...node, sourcemap: false, minify: false, entryPoints: ['test/support/fake-provider-main.ts'], outfile: 'dist-test/fake-provider-main.js' });
   // The real-VS-Code suite (run by test/integration/run.mjs): index.js + one file per *.test.ts, Mocha bundled.
   builds.push({
     ...node,
