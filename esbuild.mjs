@@ -34,7 +34,10 @@ const node = {
 };
 
 const builds = [
+  // Activation loads only dist/extension.js; commands, the panel and the core live in dist/lazy.js, required
+  // on first use.
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { ...node, entryPoints: ['src/vscode/lazy.ts'], outfile: 'dist/lazy.js', external: ['vscode'] },
   { ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // The Image Studio webview: browser code, its own tsconfig (DOM lib), no Node built-ins.
   {

@@ -22,6 +22,15 @@ const COMMANDS = [
 /** Documents whose image references get "Generate placeholder" quick fixes. */
 const IMAGE_REFERENCING_LANGUAGES = ['markdown', 'mdx', 'html', 'vue', 'svelte', 'php', 'javascriptreact', 'typescriptreact', 'css', 'scss', 'less'];
 
+type Lazy = typeof import('./vscode/lazy');
+let lazy: Lazy | undefined;
+/** dist/lazy.js, a separate bundle, loaded on first use (a plain require keeps esbuild from inlining it). */
+function loadLazy(): Lazy {
+  const path = './lazy.js';
+  lazy ??= require(path) as Lazy;
+  return lazy;
+}
+
 /** What other extensions (and the integration tests) may call. */
 export interface ImageGenApi {
   /** Stores a provider's key in SecretStorage, as "ImageGen: Set API Key…" does. */
@@ -34,12 +43,12 @@ export function activate(context: vscode.ExtensionContext): ImageGenApi {
   const logger = new Logger(() => keys.knownSecrets());
   context.subscriptions.push(keys, logger);
   const services: Services = { context, keys, logger };
-  let commands: Promise<Record<string, (...args: unknown[]) => Promise<unknown>>> | undefined;
+  let commands: Record<string, (...args: unknown[]) => Promise<unknown>> | undefined;
   for (const id of COMMANDS) {
     context.subscriptions.push(
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {
-        commands ??= import('./vscode/commands').then((module) => module.createCommands(services));
-        return (await commands)[id]!(...args);
+        commands ??= loadLazy().createCommands(services);
+        return commands[id]!(...args);
       }),
     );
   }
@@ -49,13 +58,12 @@ export function activate(context: vscode.ExtensionContext): ImageGenApi {
   // Restores the Image Studio after a reload; the panel's code loads only then.
   context.subscriptions.push(
     vscode.window.registerWebviewPanelSerializer('imagegen.studio', {
-      deserializeWebviewPanel: async (panel, state) => (await import('./vscode/studio-panel')).StudioPanel.revive(services, panel, state),
+      deserializeWebviewPanel: async (panel, state) => loadLazy().StudioPanel.revive(services, panel, state),
     }),
   );
   return {
     setApiKey: async (provider, key) => {
-      const { isProviderId } = await import('./core/providers/registry');
-      if (!isProviderId(provider)) throw new Error(`Unknown provider "${provider}".`);
+      if (!loadLazy().isProviderId(provider)) throw new Error(`Unknown provider "${provider}".`);
       await keys.set(provider, key);
     },
   };

@@ -9,6 +9,7 @@ import type { ImageMetadata } from '../core/metadata';
 import type { ProviderId } from '../core/providers/registry';
 import {
   fromWebviewSchema,
+  studioRequestSchema,
   type FromWebview,
   type ImageView,
   type ModelView,
@@ -538,7 +539,7 @@ export class StudioPanel extends Disposable {
         const references = await Promise.all((metadata.references ?? []).map((path) => this.referenceFromPath(core, path)));
         const settings = metadata.settings as Partial<StudioRequest>;
         const request = { ...settings, prompt: metadata.prompt, provider: metadata.provider, model: metadata.model, n: typeof settings.n === 'number' ? settings.n : 1 };
-        const parsed = (await import('../shared/protocol')).studioRequestSchema.safeParse(request);
+        const parsed = studioRequestSchema.safeParse(request);
         if (!parsed.success) {
           this.post({ type: 'notice', level: 'warning', message: vscode.l10n.t('The recorded settings cannot be used again: {0}', parsed.error.issues[0]?.message ?? '') });
           return;
