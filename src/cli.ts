@@ -228,7 +228,6 @@ async function run(argv: string[], signal: AbortSignal): Promise<void> {
       createdAt: date,
     });
     const { bytes, sidecar } = attachMetadata(image.bytes, image.mediaType, metadata);
-    signal.throwIfAborted?.();
     process.stdout.write(`${await writeImageFile(folder, fileName, bytes, sidecar)}\n`);
   }
 }

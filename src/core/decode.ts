@@ -32,7 +32,19 @@ export async function downloadImage(client: HttpClient, url: string, signal?: Ab
       retryable: false,
     });
   }
-  const response = await client.send({ method: 'GET', url, signal, anonymous: true });
+  let response;
+  try {
+    response = await client.send({ method: 'GET', url, signal, anonymous: true });
+  } catch (error) {
+    if (!(error instanceof ApiCallError) || error.status === undefined) throw error;
+    const said = error.excerpt ? `: ${error.excerpt}` : '';
+    throw new ApiCallError(`${client.providerName}: could not download the result image (HTTP ${error.status})${said}. Result URLs expire quickly; generate again.`, {
+      provider: client.providerName,
+      status: error.status,
+      excerpt: error.excerpt,
+      retryable: error.retryable,
+    });
+  }
   const declared = Number(response.headers['content-length']);
   if (Number.isFinite(declared) && declared > limitBytes) {
     response.body.destroy();

@@ -74,7 +74,7 @@ export class HttpClient {
       throwIfCancelled(signal);
       let failure: ApiCallError;
       try {
-        const response = await undiciRequest(request.url, {
+        const pending = undiciRequest(request.url, {
           dispatcher: this.dispatcher,
           method: request.method,
           headers: {
@@ -85,6 +85,7 @@ export class HttpClient {
           body: request.body,
           signal,
         });
+        const response = await untilCancelled(pending, signal);
         if (response.statusCode >= 200 && response.statusCode < 300) return response;
         failure = await this.errorFromResponse(response);
       } catch (error) {
@@ -162,7 +163,9 @@ export class HttpClient {
         excerpt: this.redact(excerptOf(body.replace(/<[^>]*>/g, ' '), 120)),
       });
     }
-    const excerpt = this.redact(excerptOf(errorMessageIn(body) ?? body));
+    // XML error documents (S3-style storage behind result URLs) read better without their tags.
+    const text = /^\s*<\?xml|^\s*<Error>/i.test(body) ? body.replace(/<[^>]*>/g, ' ') : body;
+    const excerpt = this.redact(excerptOf(errorMessageIn(body) ?? text));
     return new ApiCallError(describeStatus(this.providerName, status, excerpt), { ...details, excerpt });
   }
 
@@ -175,11 +178,11 @@ export class HttpClient {
     switch (code) {
       case 'UND_ERR_HEADERS_TIMEOUT':
         return new ApiCallError(
-          `${provider} did not answer within ${Math.round(this.settings.timeoutMs / 1000)} s. High-quality renders can take about 2 minutes: raise the request timeout if this keeps happening.`,
+          `${provider} did not answer within ${seconds(this.settings.timeoutMs)}. High-quality renders can take about 2 minutes: raise the request timeout if this keeps happening.`,
           { ...base, retryable: false },
         );
       case 'UND_ERR_BODY_TIMEOUT':
-        return new ApiCallError(`${provider}: the reply stalled for ${Math.round(this.settings.idleTimeoutMs / 1000)} s and was abandoned.`, {
+        return new ApiCallError(`${provider}: the reply stalled for ${seconds(this.settings.idleTimeoutMs)} and was abandoned.`, {
           ...base,
           retryable: true,
         });
@@ -210,7 +213,7 @@ export class HttpClient {
         return new ApiCallError(`${provider}: invalid request URL ${url ? this.redact(url) : ''}.`.trim(), { ...base, retryable: false });
       default: {
         const message = this.redact(excerptOf(error instanceof Error ? error.message : String(error)));
-        return new ApiCallError(`${provider}: ${message || 'the request failed'}.`, { ...base, retryable: false });
+        return new ApiCallError(sentence(`${provider}: ${message || 'the request failed'}`), { ...base, retryable: false });
       }
     }
   }
@@ -287,6 +290,42 @@ function safeHost(url: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * undici notices an abort only once the request has a connection: a cancel during the TCP connect or TLS
+ * handshake would wait for the connect timeout. Settle at once instead, and release the reply if it still comes.
+ */
+function untilCancelled(pending: Promise<HttpResponse>, signal: AbortSignal | undefined): Promise<HttpResponse> {
+  if (!signal) return pending;
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      reject(new CancelledError());
+      pending.then((response) => response.body.destroy(), () => undefined);
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (response) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(response);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** "0.3 s", "12 s", "300 s": timeouts as people read them. */
+export function seconds(milliseconds: number): string {
+  return milliseconds < 10_000 ? `${Number((milliseconds / 1000).toFixed(1))} s` : `${Math.round(milliseconds / 1000)} s`;
+}
+
+/** Ends a sentence once: no "failed!." or "policy).." when the quoted text already ends with punctuation. */
+export function sentence(text: string): string {
+  return /[.!?。！？]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`;
 }
 
 export function throwIfCancelled(signal: AbortSignal | undefined): void {

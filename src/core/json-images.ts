@@ -109,7 +109,7 @@ export class ImageJsonScanner {
         if (this.pendingEscape) {
           this.pendingEscape = false;
           index++;
-          continue;
+          if (index < length) continue;
         }
         const quote = chunk.indexOf(QUOTE, index);
         const backslash = chunk.indexOf(BACKSLASH, index);

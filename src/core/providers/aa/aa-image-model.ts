@@ -75,7 +75,7 @@ export class AaImageModel implements ImageModel {
     const reply = parsed.data;
     if (reply.code !== undefined && reply.code !== null && Number(reply.code) !== 0) {
       const said = this.client.redact(reply.message || `code ${reply.code}`);
-      throw new ApiCallError(`aa refused the request: ${said} (code ${reply.code}).`, { provider: 'aa', status: response.statusCode, excerpt: said, retryable: false });
+      throw new ApiCallError(`aa refused the request: ${said} (code ${reply.code}).`, { provider: this.client.providerName, status: response.statusCode, excerpt: said, retryable: false });
     }
     const urls = reply.data?.urls ?? [];
     if (urls.length === 0) throw unexpected(this.client, 'returned no images', document.value);

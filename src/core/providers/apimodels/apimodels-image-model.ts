@@ -3,7 +3,7 @@
  * task that is polled until it completes, fails, is cancelled or runs out of time.
  */
 import { ApiCallError } from '../../errors';
-import { sleep, type HttpResponse } from '../../http';
+import { seconds, sentence, sleep, type HttpResponse } from '../../http';
 import type { CallOptions, ImageResult, ValidImageRequest } from '../../image-model';
 import type { ScannedDocument } from '../../json-images';
 import { compact, imageFrom, readImageJson, unexpected } from '../response';
@@ -53,23 +53,32 @@ export class ApimodelsImageModel extends OpenAIImageModel {
     options.onProgress?.({ status: 'queued' });
     for (;;) {
       await sleep(interval, options.signal);
-      const response = await this.client.send({
-        method: 'GET',
-        url: `${this.baseUrl}/images/generations?task_id=${encodeURIComponent(taskId)}`,
-        signal: options.signal,
-      });
-      const document = await readImageJson(this.client, response, options.signal);
+      let document: ScannedDocument;
+      try {
+        const response = await this.client.send({
+          method: 'GET',
+          url: `${this.baseUrl}/images/generations?task_id=${encodeURIComponent(taskId)}`,
+          signal: options.signal,
+        });
+        document = await readImageJson(this.client, response, options.signal);
+      } catch (error) {
+        // The task runs on (and is billed) whatever one poll reply looked like: a flaky poll is asked again
+        // until the poll timeout; only a definite answer (404, auth) ends the wait.
+        if (!(error instanceof ApiCallError) || !error.retryable || Date.now() - started + interval > this.poll.timeoutMs) throw error;
+        interval = Math.min(this.poll.maxIntervalMs, Math.round(interval * 1.5));
+        continue;
+      }
       const task = taskStateIn(document.value);
       options.onProgress?.({ status: task.status, ...(task.percent !== undefined ? { percent: task.percent } : {}) });
       if (task.state === 'completed') return this.taskResult(taskId, document, request, options);
       if (task.state === 'failed') {
         const said = this.client.redact(task.error ?? task.status);
-        throw new ApiCallError(`apimodels task ${taskId} failed: ${said}.`, { provider: this.provider, excerpt: said, retryable: false });
+        throw new ApiCallError(sentence(`apimodels task ${taskId} failed: ${said}`), { provider: this.client.providerName, excerpt: said, retryable: false });
       }
       if (Date.now() - started + interval > this.poll.timeoutMs) {
         throw new ApiCallError(
-          `apimodels task ${taskId} did not finish within ${Math.round(this.poll.timeoutMs / 1000)} s; it may still complete on the server.`,
-          { provider: this.provider, retryable: false },
+          `apimodels task ${taskId} did not finish within ${seconds(this.poll.timeoutMs)}; it may still complete on the server.`,
+          { provider: this.client.providerName, retryable: false },
         );
       }
       interval = Math.min(this.poll.maxIntervalMs, Math.round(interval * 1.5));

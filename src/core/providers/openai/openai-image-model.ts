@@ -113,7 +113,7 @@ export class OpenAIImageModel implements ImageModel {
     const parsed = imagesResponseSchema.safeParse(document.value);
     if (!parsed.success) throw unexpected(this.client, 'sent a reply in an unknown shape', document.value);
     const reply = parsed.data;
-    if (reply.error) throw new ApiCallError(`${this.client.providerName}: ${this.client.redact(errorText(reply.error))}`, { provider: this.provider, status: 200, retryable: false });
+    if (reply.error) throw new ApiCallError(`${this.client.providerName}: ${this.client.redact(errorText(reply.error))}`, { provider: this.client.providerName, status: 200, retryable: false });
     const items = reply.data ?? [];
     if (items.length === 0) throw unexpected(this.client, 'returned no images', document.value);
     const images = await Promise.all(
@@ -128,7 +128,7 @@ export class OpenAIImageModel implements ImageModel {
       warnings,
       usage: usageFrom(reply.usage),
       metadata: compact({
-        provider: this.provider,
+        provider: this.client.providerName,
         model: reply.model ?? this.modelId,
         created: reply.created ?? undefined,
         size: reply.size ?? undefined,
@@ -143,7 +143,7 @@ export class OpenAIImageModel implements ImageModel {
   protected async readStream(response: HttpResponse, options: CallOptions): Promise<ImageResult> {
     const images: GeneratedImage[] = [];
     let usage: ImageResult['usage'];
-    let metadata: ImageResult['metadata'] = { provider: this.provider, model: this.modelId };
+    let metadata: ImageResult['metadata'] = { provider: this.client.providerName, model: this.modelId };
     for await (const event of readSse(this.client.chunks(response, options.signal))) {
       const document = scanEventData(event.data);
       if (!document) continue;
@@ -153,7 +153,7 @@ export class OpenAIImageModel implements ImageModel {
       const type = data.type ?? event.event;
       if (type === 'error' || data.error) {
         throw new ApiCallError(`${this.client.providerName} stopped the stream: ${this.client.redact(errorText(data.error ?? document.value))}`, {
-          provider: this.provider,
+          provider: this.client.providerName,
           status: 200,
           retryable: false,
         });
@@ -176,7 +176,7 @@ export class OpenAIImageModel implements ImageModel {
       }
     }
     if (images.length === 0) {
-      throw new ApiCallError(`${this.client.providerName}: the stream ended without a final image.`, { provider: this.provider, status: 200, retryable: true });
+      throw new ApiCallError(`${this.client.providerName}: the stream ended without a final image.`, { provider: this.client.providerName, status: 200, retryable: true });
     }
     return { images, warnings: [], usage, metadata };
   }
