@@ -196,6 +196,18 @@ suite('commands', () => {
     assert.equal(server.requests.length, 0);
   });
 
+  test('invalid settings fall back to their defaults instead of failing the command', async () => {
+    await configure({ 'defaults.n': 0, 'defaults.size': 'huge', outputFolder: '../outside' });
+    try {
+      const outcome = (await vscode.commands.executeCommand('imagegen.generate', { prompt: 'fallback check', provider: 'placeholder' })) as JobOutcome;
+      assert.equal(outcome.saved.length, 1);
+      assert.equal(outcome.saved[0]!.uri.fsPath, path.join(output, 'fallback-check.png'));
+      assert.deepEqual(info(outcome.saved[0]!.uri), { format: 'image/png', width: 1024, height: 1024 });
+    } finally {
+      await configure({ 'defaults.n': undefined, 'defaults.size': undefined, outputFolder: undefined });
+    }
+  });
+
   test('the test key appears in no log, setting or file', async () => {
     await vscode.commands.executeCommand('imagegen.showLog');
     // Give the log channel a moment to flush to disk.

@@ -109,3 +109,26 @@ test('unreachable host: a connection error naming the host', async () => {
   const model = modelOn(server, 'openai', 'gpt-image-1', { baseUrl: 'http://127.0.0.1:9/v1', http: { maxRetries: 0 } });
   await assert.rejects(generateImages(model, { prompt: 'x' }), failsWith(/^OpenAI: could not connect to 127\.0\.0\.1:9 \(ECONNREFUSED\)/));
 });
+
+test('result downloads are capped: a too-large image is refused, announced or not', async () => {
+  const { createServer } = await import('node:http');
+  const big = Buffer.alloc(3 * 1024 * 1024, 7);
+  const cdn = createServer((request, response) => {
+    if (request.url === '/announced') response.writeHead(200, { 'content-length': big.length });
+    else response.writeHead(200, { 'transfer-encoding': 'chunked' });
+    response.end(big);
+  });
+  await new Promise<void>((resolve) => cdn.listen(0, '127.0.0.1', resolve));
+  const { port } = cdn.address() as { port: number };
+  const { downloadImage } = await import('../../../../src/core/decode');
+  const { HttpClient } = await import('../../../../src/core/http');
+  const client = new HttpClient('aa', 'test-key', { retryBaseMs: 5 });
+  try {
+    for (const path of ['announced', 'chunked']) {
+      await assert.rejects(downloadImage(client, `http://127.0.0.1:${port}/${path}`, undefined, 1024 * 1024), failsWith(/^aa: (the image at the result URL is 3 MB, over the 1 MB limit|the reply is larger than 1 MB; refusing it)\.$/));
+    }
+  } finally {
+    cdn.close();
+    await client.close();
+  }
+});
