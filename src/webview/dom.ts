@@ -35,6 +35,17 @@ export function replaceChildren(parent: Element, ...children: Child[]): void {
   append(parent, children);
 }
 
+/** "⌘" on a Mac, "Ctrl" elsewhere: shortcuts in hints say the key the user presses. */
+export const MOD_KEY = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent) ? '⌘' : 'Ctrl';
+
+/** Whether keys (Ctrl+Z) and drops of text belong to the element itself: text fields. */
+export function isTextEntry(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  if (target instanceof HTMLTextAreaElement) return true;
+  if (target instanceof HTMLInputElement) return !['range', 'checkbox', 'radio', 'button'].includes(target.type);
+  return target.isContentEditable;
+}
+
 let nextId = 0;
 /** A document-unique id for `label for`, `aria-describedby`, … */
 export function uid(prefix: string): string {

@@ -20,7 +20,8 @@ export interface MaskRect {
 
 const PAINTED = 255;
 /** Strokes save the tiles they touch before changing them, so undo memory follows the painted area. */
-const TILE = 64;
+const TILE_SHIFT = 6;
+const TILE = 1 << TILE_SHIFT;
 /** Undo steps kept at most, and the bytes they may hold together (oldest steps go first). */
 const MAX_UNDO_STEPS = 100;
 const MAX_UNDO_BYTES = 96 * 1024 * 1024;
@@ -144,7 +145,7 @@ export class MaskBitmap {
    * The overlay for display: RGBA of `rect` with `color` (r, g, b, a) where painted and transparent elsewhere,
    * ready for `new ImageData(...)`.
    */
-  overlayRgba(rect: MaskRect, color: readonly [number, number, number, number]): Uint8ClampedArray {
+  overlayRgba(rect: MaskRect, color: readonly [number, number, number, number]): Uint8ClampedArray<ArrayBuffer> {
     const out = new Uint8ClampedArray(rect.width * rect.height * 4);
     for (let row = 0; row < rect.height; row++) {
       const from = (rect.y + row) * this.width + rect.x;
@@ -168,44 +169,53 @@ export class MaskBitmap {
     return changed;
   }
 
-  /** Sets every pixel whose centre is within r of the segment a–b. */
+  /**
+   * Sets every pixel whose centre is within r of the segment a–b. The shape (a capsule) is convex, so each row
+   * crosses it in one interval: the hull of the two end discs' and the band's intervals on that row.
+   */
   private segment(a: MaskPoint, b: MaskPoint, r: number, erase: boolean): MaskRect | undefined {
     if (![a.x, a.y, b.x, b.y].every(Number.isFinite)) return undefined;
-    const x0 = Math.max(0, Math.floor(Math.min(a.x, b.x) - r));
     const y0 = Math.max(0, Math.floor(Math.min(a.y, b.y) - r));
-    const x1 = Math.min(this.width - 1, Math.ceil(Math.max(a.x, b.x) + r));
     const y1 = Math.min(this.height - 1, Math.ceil(Math.max(a.y, b.y) + r));
-    if (x0 > x1 || y0 > y1) return undefined;
-    const dx = b.x - a.x;
-    const dy = b.y - a.y;
-    const lengthSquared = dx * dx + dy * dy;
-    const rSquared = r * r;
+    const limitX0 = Math.max(0, Math.floor(Math.min(a.x, b.x) - r));
+    const limitX1 = Math.min(this.width - 1, Math.ceil(Math.max(a.x, b.x) + r));
+    if (limitX0 > limitX1 || y0 > y1) return undefined;
     const value = erase ? 0 : PAINTED;
+    let changedX0 = Infinity;
+    let changedX1 = -Infinity;
     for (let y = y0; y <= y1; y++) {
-      const cy = y + 0.5;
-      for (let x = x0; x <= x1; x++) {
-        const cx = x + 0.5;
-        let t = lengthSquared === 0 ? 0 : ((cx - a.x) * dx + (cy - a.y) * dy) / lengthSquared;
-        t = t < 0 ? 0 : t > 1 ? 1 : t;
-        const ex = a.x + t * dx - cx;
-        const ey = a.y + t * dy - cy;
-        if (ex * ex + ey * ey > rSquared) continue;
-        const index = y * this.width + x;
-        if (this.coverage[index] === value) continue;
-        this.saveTile(x, y);
-        this.coverage[index] = value;
-        this.painted += erase ? -1 : 1;
+      const span = capsuleRow(a, b, r, y + 0.5);
+      if (!span) continue;
+      // Pixel x is inside when its centre x + 0.5 lies in [low, high].
+      const from = Math.max(limitX0, Math.ceil(span[0] - 0.5));
+      const to = Math.min(limitX1, Math.floor(span[1] - 0.5));
+      if (from > to) continue;
+      changedX0 = Math.min(changedX0, from);
+      changedX1 = Math.max(changedX1, to);
+      // Tile by tile: a run already of the wanted value (most of a stroke over itself) costs one native scan.
+      const row = y * this.width;
+      const other = erase ? PAINTED : 0;
+      for (let start = from; start <= to; ) {
+        const end = Math.min(to, (((start >> TILE_SHIFT) + 1) << TILE_SHIFT) - 1);
+        const run = this.coverage.subarray(row + start, row + end + 1);
+        if (run.indexOf(other) !== -1) {
+          this.saveTile((y >> TILE_SHIFT) * this.tilesAcross + (start >> TILE_SHIFT));
+          let changed = 0;
+          for (let index = 0; index < run.length; index++) if (run[index] === other) changed++;
+          run.fill(value);
+          this.painted += erase ? -changed : changed;
+        }
+        start = end + 1;
       }
     }
-    return { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
+    if (changedX0 > changedX1) return undefined;
+    return { x: changedX0, y: y0, width: changedX1 - changedX0 + 1, height: y1 - y0 + 1 };
   }
 
   /** Before the first change to a tile in the current stroke, keep its bytes for undo. */
-  private saveTile(x: number, y: number): void {
+  private saveTile(tile: number): void {
     const step = this.undoSteps.at(-1);
-    if (step?.kind !== 'tiles') return;
-    const tile = Math.floor(y / TILE) * this.tilesAcross + Math.floor(x / TILE);
-    if (step.tiles.has(tile)) return;
+    if (step?.kind !== 'tiles' || step.tiles.has(tile)) return;
     const { x0, y0, width, height } = this.tileRect(tile);
     const saved = new Uint8Array(width * height);
     for (let row = 0; row < height; row++) {
@@ -236,6 +246,47 @@ export class MaskBitmap {
       this.undoBytes -= this.undoSteps.shift()!.bytes;
     }
   }
+}
+
+/**
+ * Where the row at height `cy` crosses the capsule of radius r around segment a–b: [low, high] in x, or
+ * undefined when it misses it.
+ */
+function capsuleRow(a: MaskPoint, b: MaskPoint, r: number, cy: number): [number, number] | undefined {
+  let low = Infinity;
+  let high = -Infinity;
+  for (const end of [a, b]) {
+    const dy = cy - end.y;
+    const reach = r * r - dy * dy;
+    if (reach < 0) continue;
+    const half = Math.sqrt(reach);
+    low = Math.min(low, end.x - half);
+    high = Math.max(high, end.x + half);
+  }
+  // The band between the ends: 0 <= (p - a)·d <= |d|² and |d × (p - a)| <= r|d|, each linear in x.
+  const dx = b.x - a.x;
+  const dy = b.y - a.y;
+  const lengthSquared = dx * dx + dy * dy;
+  if (lengthSquared > 0) {
+    let bandLow = -Infinity;
+    let bandHigh = Infinity;
+    const clip = (coefficient: number, constant: number, min: number, max: number): boolean => {
+      // min <= coefficient * x + constant <= max
+      if (coefficient === 0) return constant >= min && constant <= max;
+      const first = (min - constant) / coefficient;
+      const second = (max - constant) / coefficient;
+      bandLow = Math.max(bandLow, Math.min(first, second));
+      bandHigh = Math.min(bandHigh, Math.max(first, second));
+      return true;
+    };
+    const along = clip(dx, -a.x * dx + (cy - a.y) * dy, 0, lengthSquared);
+    const across = clip(-dy, dx * (cy - a.y) + dy * a.x, -r * Math.sqrt(lengthSquared), r * Math.sqrt(lengthSquared));
+    if (along && across && bandLow <= bandHigh) {
+      low = Math.min(low, bandLow);
+      high = Math.max(high, bandHigh);
+    }
+  }
+  return low <= high ? [low, high] : undefined;
 }
 
 function count(data: Uint8Array, from: number, length: number): number {
