@@ -57,9 +57,17 @@ async function runCommand(title) {
   const input = page.locator('.quick-input-widget input');
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: query.replace(/^[^:]*: /, '') }).first();
   for (let attempt = 0; ; attempt++) {
+    // Keys go to whatever has focus, and an image preview or the Studio is a webview that keeps F1 to itself:
+    // click the empty part of the Explorer first.
+    await page.locator('.explorer-folders-view').click({ position: { x: 120, y: 400 } });
     await page.keyboard.press('Escape');
     await page.keyboard.press('F1');
-    await input.waitFor({ state: 'visible', timeout: 15_000 });
+    try {
+      await input.waitFor({ state: 'visible', timeout: 3_000 });
+    } catch (error) {
+      if (attempt >= 10) throw error;
+      continue;
+    }
     await input.fill(`>${query}`);
     try {
       await row.waitFor({ timeout: 3_000 });
@@ -94,7 +102,7 @@ try {
   if (build.status !== 0) throw new Error(`build failed (exit ${build.status ?? build.signal})`);
 
   const vsix = path.join(scratch, 'imagegen.vsix');
-  const packaged = spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '-o', vsix], {
+  const packaged = spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', vsix], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
     env: { ...process.env, CI: 'true' },
@@ -105,7 +113,7 @@ try {
   say(`installed: ${(await installVsix(vsix, extensionsDir)).trim().split("\n").pop()} → ${fs.readdirSync(extensionsDir).join(", ")}`);
 
   // The fake provider in its own process, for the Studio's streaming and editing steps.
-  fake = spawn(process.execPath, [path.join(REPO_ROOT, 'dist-test', 'fake-provider-main.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  fake = spawn(process.execPath, [path.join(REPO_ROOT, 'dist-test', 'fake-provider-main.js'), '--event-delay', '1500'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const fakeInfo = await new Promise((resolve, reject) => {
     createInterface({ input: fake.stdout }).once('line', (line) => resolve(JSON.parse(line)));
     fake.once('exit', (code) => reject(new Error(`fake provider exited (${code})`)));
@@ -161,6 +169,30 @@ try {
   if (fs.existsSync(path.join(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), 'ui-studio.mjs'))) {
     const { studioSteps } = await import('./ui-studio.mjs');
     await studioSteps({ page, step, shots, workspace, fakeInfo, runCommand, answerQuickInput, waitForFile, explorerRow, say });
+
+    await step('light theme, then Developer: Reload Window: the Image Studio comes back with its results', async () => {
+      // Ctrl+K Ctrl+T, the theme picker, with the Explorer focused (not a webview).
+      await page.locator('.explorer-folders-view').click({ position: { x: 120, y: 400 } });
+      await page.keyboard.press('Control+K');
+      await page.keyboard.press('Control+T');
+      const picker = page.locator('.quick-input-widget input');
+      await picker.waitFor({ state: 'visible', timeout: 15_000 });
+      await picker.fill('Default Light Modern');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Default Light Modern' }).first().waitFor({ timeout: 10_000 });
+      await page.keyboard.press('Enter');
+      await page.locator('.monaco-workbench.vs').waitFor({ timeout: 15_000 });
+      await runCommand('Developer: Reload Window');
+      await page.waitForTimeout(2000);
+      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      const tab = page.locator('.tabs-container .tab', { hasText: 'Image Studio' });
+      await tab.waitFor({ timeout: 60_000 });
+      await tab.click();
+      const panel = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+      await panel.locator('.results .card').first().waitFor({ timeout: 30_000 });
+      if ((await panel.getByLabel('Provider', { exact: true }).inputValue()) !== 'openai') throw new Error('the provider was not restored');
+      await page.waitForTimeout(800);
+      await page.screenshot({ path: path.join(shots, 'studio-light.png') });
+    });
   }
 } catch (error) {
   results.push({ name: 'set-up', ok: false });

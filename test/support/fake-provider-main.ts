@@ -1,7 +1,7 @@
 /**
  * Runs the fake provider in its own process (for the benchmark, or by hand):
  *
- *   node fake-provider-main.js [--port 8080] [--api-key KEY]
+ *   node fake-provider-main.js [--port 8080] [--api-key KEY] [--event-delay MS]
  *
  * prints one JSON line `{"url": "http://127.0.0.1:PORT", "apiKey": "..."}` to stdout once it
  * listens, and runs until SIGTERM or SIGINT. Needs bundling first, like the tests.
@@ -25,7 +25,8 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535, got ${portText}`);
   const apiKey = option(args, 'api-key');
   // The benchmark runs for long: keep the request log short so memory stays flat.
-  const fake = await startFakeProvider({ port, apiKey, maxRecordedRequests: 1000 });
+  const eventDelayMs = option(args, 'event-delay');
+  const fake = await startFakeProvider({ port, apiKey, maxRecordedRequests: 1000, ...(eventDelayMs ? { eventDelayMs: Number(eventDelayMs) } : {}) });
   process.stdout.write(`${JSON.stringify({ url: fake.url, apiKey: fake.apiKey })}\n`);
   const stop = (): void => {
     fake.close().then(
