@@ -11,7 +11,7 @@ import { writeImageFile } from './core/file-output';
 import { editImages, generateImages } from './core/generate';
 import type { ImageRequest, ImageResult, InputImage, ModelInfo } from './core/image-model';
 import { extensionFor } from './core/image/sniff';
-import { attachMetadata, metadataFor } from './core/metadata';
+import { attachMetadataParts, metadataFor } from './core/metadata';
 import { DEFAULT_NAME_TEMPLATE, fileNameFor } from './core/output-names';
 import { createImageModel, listModels, providerInfo, PROVIDER_IDS, type ProviderConfig } from './core/providers/registry';
 import { sizeChoices } from './core/validate';
@@ -227,8 +227,8 @@ async function run(argv: string[], signal: AbortSignal): Promise<void> {
       mask: values.mask,
       createdAt: date,
     });
-    const { bytes, sidecar } = attachMetadata(image.bytes, image.mediaType, metadata);
-    process.stdout.write(`${await writeImageFile(folder, fileName, bytes, sidecar)}\n`);
+    const { parts, sidecar } = attachMetadataParts(image.bytes, image.mediaType, metadata);
+    process.stdout.write(`${await writeImageFile(folder, fileName, parts, sidecar)}\n`);
   }
 }
 

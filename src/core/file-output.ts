@@ -37,8 +37,11 @@ async function claimName(folder: string, temporary: string, fileName: string): P
   throw new Error(`No free file name for ${fileName} in ${folder}.`);
 }
 
-/** Writes `bytes` (and an optional JSON sidecar at `<image>.json`) atomically under a unique name. */
-export async function writeImageFile(folder: string, fileName: string, bytes: Uint8Array, sidecar?: string): Promise<string> {
+/**
+ * Writes `bytes` (or pieces written one after the other, see attachMetadataParts) and an optional JSON sidecar
+ * at `<image>.json` atomically under a unique name.
+ */
+export async function writeImageFile(folder: string, fileName: string, bytes: Uint8Array | readonly Uint8Array[], sidecar?: string): Promise<string> {
   await mkdir(folder, { recursive: true });
   const temporary = join(folder, `.${fileName}.${randomBytes(6).toString('hex')}.part`);
   try {

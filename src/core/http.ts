@@ -3,7 +3,21 @@
  * retries with backoff for 408/409/429/5xx and connection failures (honouring Retry-After, never for other
  * 4xx), cancellation end to end, and one error type with a short, key-free excerpt of what went wrong.
  */
-import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
+import type { Agent as AgentType, Dispatcher } from 'undici';
+// Only the two pieces of undici used here: its index loads fetch, WebSocket, caches, mocks and proxies too.
+// @ts-expect-error undici ships no types for its internal modules
+import AgentModule from 'undici/lib/dispatcher/agent';
+// @ts-expect-error as above
+import requestModule from 'undici/lib/api/api-request';
+
+const Agent = AgentModule as typeof AgentType;
+const apiRequest = requestModule as (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
+
+function undiciRequest(url: string, options: Omit<Dispatcher.RequestOptions, 'origin' | 'path'> & { dispatcher: Dispatcher }): Promise<Dispatcher.ResponseData> {
+  const parsed = new URL(url);
+  const { dispatcher, ...rest } = options;
+  return apiRequest.call(dispatcher, { ...rest, origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` });
+}
 import { ApiCallError, CancelledError, excerptOf, isRetryableStatus, redact } from './errors';
 
 export interface HttpSettings {
@@ -44,7 +58,7 @@ export type HttpResponse = Dispatcher.ResponseData;
 /** One client per provider instance: the provider name for messages, the key for the header and redaction. */
 export class HttpClient {
   readonly settings: HttpSettings;
-  private readonly dispatcher: Agent;
+  private readonly dispatcher: AgentType;
 
   constructor(
     readonly providerName: string,

@@ -3,7 +3,7 @@
  * that UIs read to decide what to offer, and `generate` / `edit` that take an AbortSignal and an onPartial
  * callback and return image bytes with their sniffed media type.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 import type { ImageMediaType } from './image/sniff';
 

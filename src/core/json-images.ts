@@ -17,28 +17,59 @@ const IMAGE_KEYS = new Set(['b64_json', 'b64', 'base64', 'image_base64', 'b64_im
 const BLOB_THRESHOLD = 4096;
 const MARKER = '\u0000imagegen-blob:';
 
-/** Decodes base64 text given in arbitrary pieces, four characters at a time across piece boundaries. */
+/**
+ * Decodes base64 text given in arbitrary pieces, four characters at a time across piece boundaries, straight
+ * into one buffer: no list of decoded pieces and no final concatenation, so the image exists in memory once.
+ * `capacity` is a guess (3/4 of the reply bytes still to come); the buffer doubles if the guess was short.
+ */
 class Base64Decoder {
-  readonly parts: Buffer[] = [];
+  private buffer: Buffer;
   private carry = '';
   length = 0;
+
+  constructor(capacity: number) {
+    // A Content-Length is the server's word: never reserve more up front than any image needs.
+    this.buffer = Buffer.allocUnsafe(Math.min(Math.max(1024, capacity), 64 * 1024 * 1024));
+  }
 
   write(text: string): void {
     const all = this.carry + text;
     const usable = all.length - (all.length % 4);
     this.carry = all.slice(usable);
-    if (usable > 0) this.push(Buffer.from(usable === all.length ? all : all.slice(0, usable), 'base64'));
+    if (usable > 0) this.decode(usable === all.length ? all : all.slice(0, usable));
+  }
+
+  /** The fast path for raw base64 bytes: one string per piece, never joined with the carry. */
+  writeBytes(bytes: Buffer): void {
+    let start = 0;
+    if (this.carry) {
+      start = Math.min(4 - this.carry.length, bytes.length);
+      this.carry += bytes.toString('latin1', 0, start);
+      if (this.carry.length < 4) return;
+      this.decode(this.carry);
+      this.carry = '';
+    }
+    const usable = start + ((bytes.length - start) & ~3);
+    if (usable > start) this.decode(bytes.toString('latin1', start, usable));
+    if (usable < bytes.length) this.carry = bytes.toString('latin1', usable);
   }
 
   finish(): Buffer {
-    if (this.carry) this.push(Buffer.from(this.carry, 'base64'));
+    if (this.carry) this.decode(this.carry);
     this.carry = '';
-    return this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.length);
+    // A guess far too large (several images in one reply) must not keep the rest of the buffer alive.
+    if (this.length < this.buffer.length * 0.75) return Buffer.from(this.buffer.subarray(0, this.length));
+    return this.buffer.subarray(0, this.length);
   }
 
-  private push(bytes: Buffer): void {
-    this.parts.push(bytes);
-    this.length += bytes.length;
+  private decode(text: string): void {
+    const most = Math.ceil(text.length / 4) * 3;
+    if (this.length + most > this.buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + most));
+      this.buffer.copy(grown, 0, 0, this.length);
+      this.buffer = grown;
+    }
+    this.length += this.buffer.write(text, this.length, 'base64');
   }
 }
 
@@ -76,6 +107,12 @@ export class ImageJsonScanner {
   private decoder: Base64Decoder | undefined;
   /** Bytes of an escape sequence split across chunks inside a blob. */
   private blobEscape = '';
+  /** Where in the body the current chunk, and the current string's text, start. */
+  private chunkOffset = 0;
+  private stringStart = 0;
+
+  /** `expectedBytes`: the body's length when known (Content-Length), to size decoded images in one go. */
+  constructor(private readonly expectedBytes?: number) {}
 
   write(chunk: Buffer): void {
     let index = 0;
@@ -88,6 +125,7 @@ export class ImageJsonScanner {
           this.residual.push(chunk.subarray(segmentStart, index + 1));
           index++;
           segmentStart = index;
+          this.stringStart = this.chunkOffset + index;
           this.state = State.InString;
           this.stringParts = [];
           this.stringLength = 0;
@@ -155,6 +193,7 @@ export class ImageJsonScanner {
       segmentStart = quote;
     }
     if (this.state === State.Outside && segmentStart < length) this.residual.push(chunk.subarray(segmentStart));
+    this.chunkOffset += length;
   }
 
   /** Parses what is left once the body ended. Throws SyntaxError for an incomplete or malformed document. */
@@ -187,7 +226,9 @@ export class ImageJsonScanner {
   }
 
   private startBlob(): void {
-    this.decoder = new Base64Decoder();
+    // At most the rest of the body from where this string starts is base64 for this image.
+    const rest = this.expectedBytes !== undefined ? this.expectedBytes - this.stringStart : 1024 * 1024;
+    this.decoder = new Base64Decoder(Math.ceil((Math.max(0, rest) * 3) / 4));
     this.state = State.InBlob;
     let text = Buffer.concat(this.stringParts).toString('latin1');
     this.stringParts = [];
@@ -216,7 +257,7 @@ export class ImageJsonScanner {
   private writeBlobText(bytes: Buffer): void {
     if (bytes.length === 0) return;
     if (!this.blobEscape && bytes.indexOf(BACKSLASH) === -1) {
-      this.decoder!.write(bytes.toString('latin1'));
+      this.decoder!.writeBytes(bytes);
       return;
     }
     let text = this.blobEscape + bytes.toString('latin1');

@@ -2,9 +2,9 @@
  * What travels with an image: prompt, provider, model, settings, revised prompt, time. PNG keeps it inside the
  * file (an iTXt chunk); JPEG and WebP get a JSON sidecar next to the image. Never contains a key.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ImageMediaType } from './image-model';
-import { insertPngText, readPngInfo } from './image/png';
+import { insertPngText, pngTextParts, readPngInfo } from './image/png';
 
 export const METADATA_KEYWORD = 'imagegen';
 
@@ -35,6 +35,12 @@ export function attachMetadata(bytes: Uint8Array, mediaType: ImageMediaType, met
   const json = JSON.stringify(metadata);
   if (mediaType === 'image/png') return { bytes: insertPngText(bytes, { [METADATA_KEYWORD]: json }) };
   return { bytes, sidecar: `${JSON.stringify(metadata, null, 2)}\n` };
+}
+
+/** Like attachMetadata, but a PNG comes back as pieces to write in order (no copy of the image): for plain files. */
+export function attachMetadataParts(bytes: Uint8Array, mediaType: ImageMediaType, metadata: ImageMetadata): { parts: Uint8Array[]; sidecar?: string } {
+  if (mediaType === 'image/png') return { parts: pngTextParts(bytes, { [METADATA_KEYWORD]: JSON.stringify(metadata) }) };
+  return { parts: [bytes], sidecar: `${JSON.stringify(metadata, null, 2)}\n` };
 }
 
 /** The sidecar's path for an image path: `hero.jpg` → `hero.jpg.json`. */

@@ -3,7 +3,7 @@
  * refused with a message that says what to change, or, where nothing is lost by leaving it out, dropped with a
  * visible warning. Nothing is dropped silently.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidRequestError } from './errors';
 import {
   imageRequestSchema,

@@ -3,7 +3,7 @@
  * (`src/webview/`). One file, both directions. The host validates everything it receives with the zod schemas
  * below; the webview imports types only. The webview never sees an API key and never talks to the network.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ModelCapabilities } from '../core/image-model';
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PROVIDER_IDS, type ProviderId } from '../core/providers/registry';
 
 /**

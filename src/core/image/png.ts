@@ -427,6 +427,14 @@ function checkKeyword(keyword: string): void {
  * @throws Error when `png` is not a well-formed PNG; RangeError for an invalid keyword.
  */
 export function insertPngText(png: Uint8Array, entries: Record<string, string>): Buffer {
+  return Buffer.concat(pngTextParts(png, entries));
+}
+
+/**
+ * The pieces of `insertPngText`'s result, most of them views into `png`: written one after the other they make
+ * the same file, without a second copy of a large image in memory.
+ */
+export function pngTextParts(png: Uint8Array, entries: Record<string, string>): Uint8Array[] {
   const keywords = Object.keys(entries);
   keywords.forEach(checkKeyword);
   const chunks = walkChunks(png);
@@ -441,5 +449,5 @@ export function insertPngText(png: Uint8Array, entries: Record<string, string>):
       for (const keyword of keywords) parts.push(chunk('iTXt', itxtChunkData(keyword, entries[keyword]!)));
     }
   });
-  return Buffer.concat(parts);
+  return parts;
 }

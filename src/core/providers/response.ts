@@ -7,7 +7,8 @@ import { blobFor, ImageJsonScanner, isBlobMarker, type ScannedDocument } from '.
 
 /** Reads a JSON reply as it arrives, image strings decoded on the way (see json-images.ts). */
 export async function readImageJson(client: HttpClient, response: HttpResponse, signal?: AbortSignal): Promise<ScannedDocument> {
-  const scanner = new ImageJsonScanner();
+  const declared = Number(response.headers['content-length']);
+  const scanner = new ImageJsonScanner(Number.isSafeInteger(declared) && declared > 0 ? declared : undefined);
   for await (const chunk of client.chunks(response, signal)) scanner.write(chunk);
   try {
     return scanner.finish();
@@ -18,7 +19,7 @@ export async function readImageJson(client: HttpClient, response: HttpResponse, 
 
 /** Parses an SSE event's data the same way; undefined for data that is not JSON (`[DONE]`). */
 export function scanEventData(data: Buffer[]): ScannedDocument | undefined {
-  const scanner = new ImageJsonScanner();
+  const scanner = new ImageJsonScanner(data.reduce((total, piece) => total + piece.length, 0));
   for (const piece of data) scanner.write(piece);
   try {
     return scanner.finish();

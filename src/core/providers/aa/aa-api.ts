@@ -1,5 +1,5 @@
 /** aa's envelope: `{code, message, data:{urls, usage, task_id, task_status, expired}, request_id}`. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const aaResponseSchema = z
   .object({

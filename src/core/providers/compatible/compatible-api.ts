@@ -1,5 +1,5 @@
 /** `GET /models` as OpenAI-compatible gateways (new-api, LiteLLM, local servers) answer it. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const modelListSchema = z
   .object({

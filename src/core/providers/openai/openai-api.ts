@@ -1,5 +1,5 @@
 /** The OpenAI Images wire format, parsed leniently: gateways add, omit and rename fields. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const usageSchema = z
   .object({
