@@ -655,23 +655,19 @@ async function startUp() {
   }
   cpSync(build, join(stage, 'dist'), { recursive: true });
   const vsix = join(out, 'imagegen.vsix');
-  const vsce = (extra) => {
-    rmSync(vsix, { force: true });
-    return spawnSync(join(root, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', ...extra, '-o', vsix], {
-      cwd: stage,
-      encoding: 'utf8',
-      timeout: 180_000,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-  };
-  const whyFailed = (result) => (result.error?.message ?? `${result.stderr}\n${result.stdout}`).trim().split('\n').filter(Boolean).slice(-3).join(' / ').slice(0, 400);
-  let result = vsce([]);
-  let how = 'vsce package --no-dependencies --allow-missing-repository';
+  // Exactly the flags of package.json's "package" script, so this measures what `npm run package` makes.
+  const packageFlags = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.package.split('vsce package')[1].trim().split(/\s+/);
+  rmSync(vsix, { force: true });
+  const result = spawnSync(join(root, 'node_modules', '.bin', 'vsce'), ['package', ...packageFlags, '-o', vsix], {
+    cwd: stage,
+    encoding: 'utf8',
+    timeout: 180_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const how = `vsce package ${packageFlags.join(' ')}`;
   if (result.status !== 0) {
-    // Report why, then still measure the size: relative README links are the usual reason (no repository URL).
-    section.fail(`VSIX packaged as \`npm run package\` does`, `vsce failed: ${whyFailed(result)}`);
-    result = vsce(['--no-rewrite-relative-links']);
-    how += ' --no-rewrite-relative-links';
+    const why = (result.error?.message ?? `${result.stderr}\n${result.stdout}`).trim().split('\n').filter(Boolean).slice(-3).join(' / ').slice(0, 400);
+    section.fail('VSIX packaged as `npm run package` does', `vsce failed: ${why}`);
   }
   if (result.status === 0 && existsSync(vsix)) {
     const size = statSync(vsix).size;
