@@ -4,7 +4,7 @@
  * below; the webview imports types only. The webview never sees an API key and never talks to the network.
  */
 import * as z from 'zod';
-import type { ModelCapabilities } from '../core/image-model';
+import { imageRequestSchema, type ModelCapabilities } from '../core/image-model';
 
 // ---------------------------------------------------------------------------------------------------------
 // Shared shapes
@@ -53,24 +53,17 @@ export interface ImageView {
   createdAt?: string;
 }
 
-/** The options the panel sends; the host merges nothing in but checks everything against the model. */
-export const studioRequestSchema = z
-  .object({
+/**
+ * The options the panel sends: the core's request (checked again against the model by the core) plus the
+ * provider and model the panel picked; `n` is always given.
+ */
+export const studioRequestSchema = imageRequestSchema
+  .omit({ user: true })
+  .extend({
     prompt: z.string().trim().min(1).max(32_000),
     provider: z.string(),
     model: z.string(),
     n: z.number().int().min(1).max(16),
-    size: z.string().regex(/^(auto|\d{1,5}x\d{1,5})$/).optional(),
-    aspectRatio: z.string().regex(/^\d{1,2}:\d{1,2}$/).optional(),
-    resolution: z.enum(['1K', '2K', '4K']).optional(),
-    quality: z.string().max(20).optional(),
-    format: z.enum(['png', 'jpeg', 'webp']).optional(),
-    compression: z.number().int().min(0).max(100).optional(),
-    background: z.enum(['transparent', 'opaque', 'auto']).optional(),
-    moderation: z.enum(['auto', 'low']).optional(),
-    inputFidelity: z.enum(['high', 'low']).optional(),
-    stream: z.boolean().optional(),
-    partialImages: z.number().int().min(0).max(3).optional(),
   })
   .strict();
 

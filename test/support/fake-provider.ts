@@ -8,8 +8,8 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes, randomFillSync } from 'node:crypto';
-import { constants as zlibConstants, crc32, deflateSync } from 'node:zlib';
-import { encodePng } from '../../src/core/image/png';
+import { constants as zlibConstants, deflateSync } from 'node:zlib';
+import { encodePng, pngChunk } from '../../src/core/image/png';
 import { sniffImage } from '../../src/core/image/sniff';
 import { encodeJpeg } from './jpeg-encoder';
 import { encodeWebp } from './webp-encoder';
@@ -265,14 +265,6 @@ function renderImage(spec: RenderSpec): Buffer {
   return bytes;
 }
 
-function pngChunk(type: string, data: Uint8Array): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const tail = Buffer.alloc(4);
-  tail.writeUInt32BE(crc32(data, crc32(head.subarray(4))) >>> 0, 0);
-  return Buffer.concat([head, data, tail]);
-}
 
 let hugeImage: Buffer | undefined;
 let hugeImageBase64: string | undefined;

@@ -15,7 +15,8 @@ export interface EncodePngOptions {
   text?: Record<string, string>;
 }
 
-function chunk(type: string, data: Uint8Array): Buffer {
+/** One PNG chunk: length, type, data, CRC. */
+export function pngChunk(type: string, data: Uint8Array): Buffer {
   const head = Buffer.alloc(8);
   head.writeUInt32BE(data.length, 0);
   head.write(type, 4, 'latin1');
@@ -44,9 +45,9 @@ export function encodePng(pixels: Uint8Array, width: number, height: number, cha
   header.writeUInt32BE(height, 4);
   header[8] = 8;
   header[9] = channels === 4 ? 6 : 2;
-  const parts = [SIGNATURE, chunk('IHDR', header)];
-  for (const [keyword, text] of Object.entries(options.text ?? {})) parts.push(chunk('iTXt', itxtChunkData(keyword, text)));
-  parts.push(chunk('IDAT', deflateSync(raw, { level: options.level ?? 6 })), chunk('IEND', new Uint8Array(0)));
+  const parts = [SIGNATURE, pngChunk('IHDR', header)];
+  for (const [keyword, text] of Object.entries(options.text ?? {})) parts.push(pngChunk('iTXt', itxtChunkData(keyword, text)));
+  parts.push(pngChunk('IDAT', deflateSync(raw, { level: options.level ?? 6 })), pngChunk('IEND', new Uint8Array(0)));
   return Buffer.concat(parts);
 }
 
@@ -446,7 +447,7 @@ export function pngTextParts(png: Uint8Array, entries: Record<string, string>): 
     if (isText && replaced.has(textChunkKeyword(png, each) ?? '')) return;
     parts.push(png.subarray(each.start, each.dataEnd + 4));
     if (index === 0) {
-      for (const keyword of keywords) parts.push(chunk('iTXt', itxtChunkData(keyword, entries[keyword]!)));
+      for (const keyword of keywords) parts.push(pngChunk('iTXt', itxtChunkData(keyword, entries[keyword]!)));
     }
   });
   return parts;

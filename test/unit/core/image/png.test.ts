@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { crc32, deflateSync } from 'node:zlib';
-import { decodePng, encodePng, insertPngText, itxtChunkData, readPngInfo } from '../../../../src/core/image/png';
+import { deflateSync } from 'node:zlib';
+import { decodePng, encodePng, insertPngText, itxtChunkData, pngChunk, readPngInfo } from '../../../../src/core/image/png';
 
 /** Deterministic pseudo-random bytes (mulberry32), so failures reproduce. */
 function randomBytes(count: number, seed: number): Uint8Array {
@@ -17,14 +17,6 @@ function randomBytes(count: number, seed: number): Uint8Array {
   return bytes;
 }
 
-function chunk(type: string, data: Uint8Array): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const tail = Buffer.alloc(4);
-  tail.writeUInt32BE(crc32(data, crc32(head.subarray(4))) >>> 0, 0);
-  return Buffer.concat([head, data, tail]);
-}
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -86,13 +78,13 @@ function buildPng(spec: PngSpec): Buffer {
   const half = Math.floor(compressed.length / 2);
   return Buffer.concat([
     SIGNATURE,
-    chunk('IHDR', header),
+    pngChunk('IHDR', header),
     ...(spec.extraChunks ?? []),
-    ...(spec.palette ? [chunk('PLTE', Uint8Array.from(spec.palette))] : []),
-    ...(spec.transparency ? [chunk('tRNS', Uint8Array.from(spec.transparency))] : []),
-    chunk('IDAT', compressed.subarray(0, half)),
-    chunk('IDAT', compressed.subarray(half)),
-    chunk('IEND', new Uint8Array(0)),
+    ...(spec.palette ? [pngChunk('PLTE', Uint8Array.from(spec.palette))] : []),
+    ...(spec.transparency ? [pngChunk('tRNS', Uint8Array.from(spec.transparency))] : []),
+    pngChunk('IDAT', compressed.subarray(0, half)),
+    pngChunk('IDAT', compressed.subarray(half)),
+    pngChunk('IEND', new Uint8Array(0)),
   ]);
 }
 
@@ -268,7 +260,7 @@ describe('decodePng errors', () => {
     header.writeUInt32BE(2, 4);
     header[8] = 8;
     header[9] = 2;
-    const withIdat = (data: Uint8Array): Buffer => Buffer.concat([SIGNATURE, chunk('IHDR', header), chunk('IDAT', data), chunk('IEND', new Uint8Array(0))]);
+    const withIdat = (data: Uint8Array): Buffer => Buffer.concat([SIGNATURE, pngChunk('IHDR', header), pngChunk('IDAT', data), pngChunk('IEND', new Uint8Array(0))]);
     assert.throws(() => decodePng(withIdat(Buffer.from('definitely not zlib'))), /corrupt PNG image data/);
     assert.throws(() => decodePng(withIdat(deflateSync(Buffer.alloc(7)))), /truncated PNG image data/);
     assert.throws(() => decodePng(withIdat(deflateSync(Buffer.from([5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])))), /filter type 5/);
@@ -280,7 +272,7 @@ describe('decodePng errors', () => {
     header.writeUInt32BE(2, 4);
     header[8] = 16;
     header[9] = 3; // palette images cannot be 16-bit
-    const png = Buffer.concat([SIGNATURE, chunk('IHDR', header), chunk('IEND', new Uint8Array(0))]);
+    const png = Buffer.concat([SIGNATURE, pngChunk('IHDR', header), pngChunk('IEND', new Uint8Array(0))]);
     assert.throws(() => readPngInfo(png), /bit depth 16 is not allowed with colour type 3/);
     assert.throws(() => decodePng(good, { maxPixels: 15 }), /too large/);
   });
@@ -315,11 +307,11 @@ describe('readPngInfo', () => {
       bitDepth: 8,
       rows: rows(1, 1, 3),
       extraChunks: [
-        chunk('tEXt', Buffer.from('Author\0Zoë', 'latin1')),
-        chunk('iTXt', itxtChunkData('Description', '一只猫 🐈')),
-        chunk('iTXt', Buffer.concat([Buffer.from('Lang\0', 'latin1'), Buffer.from([0, 0]), Buffer.from('zh-CN\0猫\0', 'utf8'), Buffer.from('猫咪', 'utf8')])),
-        chunk('iTXt', compressed),
-        chunk('tEXt', Buffer.from('no separator', 'latin1')),
+        pngChunk('tEXt', Buffer.from('Author\0Zoë', 'latin1')),
+        pngChunk('iTXt', itxtChunkData('Description', '一只猫 🐈')),
+        pngChunk('iTXt', Buffer.concat([Buffer.from('Lang\0', 'latin1'), Buffer.from([0, 0]), Buffer.from('zh-CN\0猫\0', 'utf8'), Buffer.from('猫咪', 'utf8')])),
+        pngChunk('iTXt', compressed),
+        pngChunk('tEXt', Buffer.from('no separator', 'latin1')),
       ],
     });
     assert.deepEqual(readPngInfo(png).text, { Author: 'Zoë', Description: '一只猫 🐈', Lang: '猫咪' });
@@ -331,7 +323,7 @@ describe('readPngInfo', () => {
     header.writeUInt32BE(3000, 4);
     header[8] = 8;
     header[9] = 6;
-    const png = Buffer.concat([SIGNATURE, chunk('IHDR', header), chunk('IDAT', Buffer.from('garbage, not zlib')), chunk('IEND', new Uint8Array(0))]);
+    const png = Buffer.concat([SIGNATURE, pngChunk('IHDR', header), pngChunk('IDAT', Buffer.from('garbage, not zlib')), pngChunk('IEND', new Uint8Array(0))]);
     assert.deepEqual(readPngInfo(png), { width: 4000, height: 3000, bitDepth: 8, colorType: 6, interlaced: false, hasAlpha: true, text: {} });
   });
 
@@ -339,7 +331,7 @@ describe('readPngInfo', () => {
     const png = encodePng(new Uint8Array(3), 1, 1, 3);
     assert.throws(() => readPngInfo(Buffer.from('\xff\xd8\xff\xe0', 'latin1')), { message: 'not a PNG file' });
     assert.throws(() => readPngInfo(png.subarray(0, 30)), /truncated PNG/);
-    const noIhdr = Buffer.concat([SIGNATURE, chunk('IDAT', new Uint8Array(2)), chunk('IEND', new Uint8Array(0))]);
+    const noIhdr = Buffer.concat([SIGNATURE, pngChunk('IDAT', new Uint8Array(2)), pngChunk('IEND', new Uint8Array(0))]);
     assert.throws(() => readPngInfo(noIhdr), /first chunk is not IHDR/);
     const broken = Buffer.from(png);
     broken.write('I$AT', 37, 'latin1');
