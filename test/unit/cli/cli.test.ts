@@ -122,6 +122,32 @@ test('stream partials report on stderr; apimodels async polls to a file', async 
   assert.match(asynchronous.stderr, /task processing/);
 });
 
+test('aa edits with result URLs downloaded; ofox Gemini n=2 as two calls without n; a gateway answering a URL', async () => {
+  const folder = temporaryFolder();
+  writeFileSync(join(folder, 'photo.png'), encodePng(new Uint8Array(120 * 90 * 3), 120, 90, 3));
+  const aa = await cli(['edit', 'snow on the roof', '--image', join(folder, 'photo.png'), '--out', folder, ...onFake('aa')], { AA_API_KEY: server.apiKey });
+  assert.equal(aa.code, 0, aa.stderr);
+  assert.deepEqual(imageInfo(readFileSync(aa.stdout.trim())), { format: 'image/png', width: 120, height: 90 });
+  const refused = await cli(['generate', 'text to image on aa', '--out', folder, ...onFake('aa')], key());
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /only edits images: add a reference image/);
+
+  server.clearRequests();
+  const gemini = await cli(['generate', 'two coins', '--n', '2', '--size', '512x512', '--model', 'google/gemini-3.1-flash-image-preview', '--out', folder, ...onFake('ofox')], key());
+  assert.equal(gemini.code, 0, gemini.stderr);
+  assert.equal(gemini.stdout.trim().split('\n').length, 2);
+  assert.match(gemini.stderr, /^warning: .*at most 1 image per call: sending 2 calls/m);
+  const calls = server.requests.filter((request) => request.path === '/images/generations');
+  assert.equal(calls.length, 2);
+  for (const call of calls) assert.ok(!('n' in (call.json as object)));
+
+  server.fault({ kind: 'url-output' });
+  const viaUrl = await cli(['generate', 'from a url', '--model', 'flux-dev', '--size', '640x480', '--out', folder, ...onFake('compatible')], key());
+  assert.equal(viaUrl.code, 0, viaUrl.stderr);
+  assert.deepEqual(imageInfo(readFileSync(viaUrl.stdout.trim())), { format: 'image/png', width: 640, height: 480 });
+  assert.match(viaUrl.stderr, /not in ImageGen's catalogue/);
+});
+
 test('models lists capabilities, from the gateway for compatible', async () => {
   const ofox = await cli(['models', '--provider', 'ofox']);
   assert.equal(ofox.code, 0, ofox.stderr);
