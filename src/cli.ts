@@ -11,6 +11,7 @@ import { writeImageFile } from './core/file-output';
 import { editImages, generateImages } from './core/generate';
 import type { ImageRequest, ImageResult, InputImage, ModelInfo } from './core/image-model';
 import { extensionFor } from './core/image/sniff';
+import { setMessageLocale } from './core/messages';
 import { attachMetadataParts, metadataFor } from './core/metadata';
 import { DEFAULT_NAME_TEMPLATE, fileNameFor } from './core/output-names';
 import { createImageModel, listModels, providerInfo, PROVIDER_IDS, type ProviderConfig } from './core/providers/registry';
@@ -233,6 +234,7 @@ async function run(argv: string[], signal: AbortSignal): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  setMessageLocale(process.env.LC_ALL || process.env.LC_MESSAGES || process.env.LANG);
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);

@@ -1,5 +1,6 @@
 /** Turning what providers send (base64, data URLs, result URLs) into image bytes whose format is sniffed. */
 import { ApiCallError } from './errors';
+import { message } from './messages';
 import type { HttpClient } from './http';
 import type { GeneratedImage } from './image-model';
 import { sniffImage } from './image/sniff';
@@ -17,8 +18,8 @@ export function decodeBase64Image(text: string): Buffer {
 export function toGeneratedImage(bytes: Uint8Array, provider: string, revisedPrompt?: string): GeneratedImage {
   const sniffed = sniffImage(bytes);
   if (!sniffed) {
-    const what = bytes.length === 0 ? 'no bytes' : `${bytes.length} bytes that are not a PNG, JPEG or WebP image`;
-    throw new ApiCallError(`${provider} returned ${what}.`, { provider, retryable: false });
+    const text = bytes.length === 0 ? message('noBytes', { provider }) : message('notImage', { provider, size: bytes.length });
+    throw new ApiCallError(text, { provider, retryable: false });
   }
   return { bytes, mediaType: sniffed.mediaType, width: sniffed.width, height: sniffed.height, ...(revisedPrompt ? { revisedPrompt } : {}) };
 }
@@ -27,7 +28,7 @@ export function toGeneratedImage(bytes: Uint8Array, provider: string, revisedPro
 export async function downloadImage(client: HttpClient, url: string, signal?: AbortSignal, limitBytes = DOWNLOAD_LIMIT_BYTES): Promise<Buffer> {
   if (url.startsWith('data:')) return decodeBase64Image(url);
   if (!/^https?:\/\//i.test(url)) {
-    throw new ApiCallError(`${client.providerName} returned an image URL that cannot be downloaded: ${client.redact(url.slice(0, 80))}`, {
+    throw new ApiCallError(message('urlNotDownloadable', { provider: client.providerName, url: client.redact(url.slice(0, 80)) }), {
       provider: client.providerName,
       retryable: false,
     });
@@ -38,7 +39,7 @@ export async function downloadImage(client: HttpClient, url: string, signal?: Ab
   } catch (error) {
     if (!(error instanceof ApiCallError) || error.status === undefined) throw error;
     const said = error.excerpt ? `: ${error.excerpt}` : '';
-    throw new ApiCallError(`${client.providerName}: could not download the result image (HTTP ${error.status})${said}. Result URLs expire quickly; generate again.`, {
+    throw new ApiCallError(message('downloadFailed', { provider: client.providerName, status: error.status, said }), {
       provider: client.providerName,
       status: error.status,
       excerpt: error.excerpt,
@@ -48,7 +49,7 @@ export async function downloadImage(client: HttpClient, url: string, signal?: Ab
   const declared = Number(response.headers['content-length']);
   if (Number.isFinite(declared) && declared > limitBytes) {
     response.body.destroy();
-    throw new ApiCallError(`${client.providerName}: the image at the result URL is ${Math.round(declared / 1048576)} MB, over the ${Math.round(limitBytes / 1048576)} MB limit.`, {
+    throw new ApiCallError(message('downloadTooLarge', { provider: client.providerName, size: Math.round(declared / 1048576), limit: Math.round(limitBytes / 1048576) }), {
       provider: client.providerName,
       retryable: false,
     });

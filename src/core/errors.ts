@@ -1,3 +1,5 @@
+import { message } from './messages';
+
 /**
  * The errors the core throws. Each carries a message a person can act on; none ever contains an API key
  * (every excerpt of a reply goes through `redact`).
@@ -27,16 +29,16 @@ export class MissingApiKeyError extends ImageGenError {
     readonly provider: string,
     readonly environmentVariables: readonly string[] = [],
   ) {
-    const variables = environmentVariables.length ? ` (or set ${environmentVariables.join(' or ')})` : '';
-    super(`No API key for ${provider}. Set one with "ImageGen: Set API Key…"${variables}.`);
+    const variables = environmentVariables.length ? message('missingKeyVariables', { variables: environmentVariables.join(' or ') }) : '';
+    super(message('missingKey', { provider, variables }));
   }
 }
 
 /** The user (or a caller's AbortSignal) cancelled. Nothing was written. */
 export class CancelledError extends ImageGenError {
   override readonly name = 'CancelledError';
-  constructor(message = 'Cancelled.') {
-    super(message);
+  constructor(text = message('cancelled')) {
+    super(text);
   }
 }
 

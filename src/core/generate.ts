@@ -4,6 +4,7 @@
  */
 import { CancelledError } from './errors';
 import type { CallOptions, EditRequest, ImageModel, ImageRequest, ImageResult, ValidImageRequest, Warning } from './image-model';
+import { message } from './messages';
 import { estimateCostUsd } from './size-rules';
 import { checkEditInputs, checkRequest } from './validate';
 
@@ -44,7 +45,7 @@ async function run(
 ): Promise<ImageResult> {
   const counts = splitCount(request.n, Math.max(1, model.capabilities.maxImagesPerCall));
   if (counts.length > 1) {
-    warnings.push({ type: 'other', message: `${model.label} makes at most ${model.capabilities.maxImagesPerCall} image${model.capabilities.maxImagesPerCall === 1 ? '' : 's'} per call: sending ${counts.length} calls.` });
+    warnings.push({ type: 'other', message: message('splitCalls', { label: model.label, limit: model.capabilities.maxImagesPerCall, images: model.capabilities.maxImagesPerCall === 1 ? 'image' : 'images', calls: counts.length }) });
   }
   // One failed call cancels its siblings: nobody waits for images that will be thrown away.
   const controller = new AbortController();

@@ -19,6 +19,7 @@ function undiciRequest(url: string, options: Omit<Dispatcher.RequestOptions, 'or
   return apiRequest.call(dispatcher, { ...rest, origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` });
 }
 import { ApiCallError, CancelledError, excerptOf, isRetryableStatus, redact } from './errors';
+import { message } from './messages';
 
 export interface HttpSettings {
   /** How long to wait for the reply to start (headers). Renders can take ~2 minutes: default 5 minutes. */
@@ -128,7 +129,7 @@ export class HttpClient {
       total += chunk.length;
       if (total > limitBytes) {
         response.body.destroy();
-        throw new ApiCallError(`${this.providerName}: the reply is larger than ${Math.round(limitBytes / 1048576)} MB; refusing it.`, {
+        throw new ApiCallError(message('replyTooLarge', { provider: this.providerName, limit: Math.round(limitBytes / 1048576) }), {
           provider: this.providerName,
           status: response.statusCode,
           retryable: false,
@@ -172,7 +173,7 @@ export class HttpClient {
     const retryable = isRetryableStatus(status);
     const details = { provider: this.providerName, status, retryable, retryAfterSeconds };
     if (contentType.includes('html') || /^\s*<(!doctype|html|head|body)/i.test(body)) {
-      return new ApiCallError(`${this.providerName}: the gateway returned an HTML error page (${status}).`, {
+      return new ApiCallError(message('htmlErrorPage', { provider: this.providerName, status }), {
         ...details,
         excerpt: this.redact(excerptOf(body.replace(/<[^>]*>/g, ' '), 120)),
       });
@@ -192,22 +193,22 @@ export class HttpClient {
     switch (code) {
       case 'UND_ERR_HEADERS_TIMEOUT':
         return new ApiCallError(
-          `${provider} did not answer within ${seconds(this.settings.timeoutMs)}. High-quality renders can take about 2 minutes: raise the request timeout if this keeps happening.`,
+          message('noAnswer', { provider, time: seconds(this.settings.timeoutMs) }),
           { ...base, retryable: false },
         );
       case 'UND_ERR_BODY_TIMEOUT':
-        return new ApiCallError(`${provider}: the reply stalled for ${seconds(this.settings.idleTimeoutMs)} and was abandoned.`, {
+        return new ApiCallError(message('stalled', { provider, time: seconds(this.settings.idleTimeoutMs) }), {
           ...base,
           retryable: true,
         });
       case 'UND_ERR_CONNECT_TIMEOUT':
-        return new ApiCallError(`${provider}: could not connect to ${host ?? 'the server'} (timed out).`, { ...base, retryable: true });
+        return new ApiCallError(message('connectTimeout', { provider, host: host ?? message('theServer') }), { ...base, retryable: true });
       case 'ECONNREFUSED':
       case 'ENOTFOUND':
       case 'EAI_AGAIN':
       case 'EHOSTUNREACH':
       case 'ENETUNREACH':
-        return new ApiCallError(`${provider}: could not connect to ${host ?? 'the server'} (${code}). Check the base URL and your network.`, {
+        return new ApiCallError(message('connectFailed', { provider, host: host ?? message('theServer'), code }), {
           ...base,
           retryable: code !== 'ENOTFOUND',
         });
@@ -216,18 +217,18 @@ export class HttpClient {
       case 'UND_ERR_CLOSED':
       case 'EPIPE':
         return status === undefined
-          ? new ApiCallError(`${provider}: the connection was closed before a reply arrived.`, { ...base, retryable: true })
-          : new ApiCallError(`${provider}: the connection closed before the whole reply arrived (truncated reply).`, {
+          ? new ApiCallError(message('closedBeforeReply', { provider }), { ...base, retryable: true })
+          : new ApiCallError(message('truncated', { provider }), {
               ...base,
               retryable: true,
             });
       case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
-        return new ApiCallError(`${provider}: the reply was shorter than announced (truncated reply).`, { ...base, retryable: true });
+        return new ApiCallError(message('shorterThanAnnounced', { provider }), { ...base, retryable: true });
       case 'UND_ERR_INVALID_ARG':
-        return new ApiCallError(`${provider}: invalid request URL ${url ? this.redact(url) : ''}.`.trim(), { ...base, retryable: false });
+        return new ApiCallError(message('invalidUrl', { provider, url: url ? this.redact(url) : '' }), { ...base, retryable: false });
       default: {
-        const message = this.redact(excerptOf(error instanceof Error ? error.message : String(error)));
-        return new ApiCallError(sentence(`${provider}: ${message || 'the request failed'}`), { ...base, retryable: false });
+        const said = this.redact(excerptOf(error instanceof Error ? error.message : String(error)));
+        return new ApiCallError(sentence(message('requestFailed', { provider, message: said || 'the request failed' })), { ...base, retryable: false });
       }
     }
   }
@@ -248,12 +249,10 @@ export class HttpClient {
 
 function describeStatus(provider: string, status: number, excerpt: string): string {
   const said = excerpt ? `: ${excerpt}` : '';
-  if (status === 401 || status === 403) {
-    return `${provider} rejected the API key (HTTP ${status})${said}. Check it with "ImageGen: Set API Key…".`;
-  }
-  if (status === 429) return `${provider} is rate limiting requests (HTTP 429)${said}. Wait a moment and try again.`;
-  if (status >= 500) return `${provider} had a server error (HTTP ${status})${said}.`;
-  return `${provider} refused the request (HTTP ${status})${said}`;
+  if (status === 401 || status === 403) return message('keyRejected', { provider, status, said });
+  if (status === 429) return message('rateLimited', { provider, said });
+  if (status >= 500) return message('serverError', { provider, status, said });
+  return message('refused', { provider, status, said });
 }
 
 /** The human message inside the error bodies providers send: `{error:{message}}`, `{message}`, `{msg}`, `{detail}`. */

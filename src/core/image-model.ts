@@ -76,10 +76,10 @@ const sizePattern = /^(auto|\d{1,5}x\d{1,5})$/;
 /** Everything a generate or edit call may ask for. Validated strictly before anything is sent. */
 export const imageRequestSchema = z
   .object({
-    prompt: z.string().min(1, 'The prompt is empty: describe the image you want.'),
+    prompt: z.string().min(1),
     n: z.number().int().min(1).max(16).default(1),
-    size: z.string().regex(sizePattern, 'Size must be "auto" or WIDTHxHEIGHT, e.g. 1024x1024.').optional(),
-    aspectRatio: z.string().regex(/^\d{1,2}:\d{1,2}$/, 'Aspect ratio must look like 16:9.').optional(),
+    size: z.string().regex(sizePattern).optional(),
+    aspectRatio: z.string().regex(/^\d{1,2}:\d{1,2}$/).optional(),
     resolution: z.enum(['1K', '2K', '4K']).optional(),
     quality: z.string().optional(),
     format: z.enum(['png', 'jpeg', 'webp']).optional(),

@@ -3,6 +3,7 @@
  * Image Studio webview (which checks a custom WxH live and shows the price before sending).
  */
 import type { CustomSizeRule, ModelCapabilities, Resolution } from './image-model';
+import { message } from './messages';
 
 /** Parses WIDTHxHEIGHT; undefined for `auto` or anything else. */
 export function parseSize(size: string | undefined): { width: number; height: number } | undefined {
@@ -16,14 +17,14 @@ export function customSizeProblem(width: number, height: number, rule: CustomSiz
   const shortest = Math.min(width, height);
   if (width % rule.multipleOf || height % rule.multipleOf) {
     const round = (value: number) => Math.max(rule.multipleOf, Math.round(value / rule.multipleOf) * rule.multipleOf);
-    return `both sides must be multiples of ${rule.multipleOf} (nearest: ${round(width)}x${round(height)})`;
+    return message('sizeMultipleOf', { multiple: rule.multipleOf, nearest: `${round(width)}x${round(height)}` });
   }
-  if (longest > rule.maxSide) return `the longest side must be at most ${rule.maxSide} pixels`;
-  if (rule.minSide !== undefined && shortest < rule.minSide) return `each side must be at least ${rule.minSide} pixels`;
-  if (longest / shortest > rule.maxAspectRatio) return `the aspect ratio must be at most ${rule.maxAspectRatio}:1`;
+  if (longest > rule.maxSide) return message('sizeMaxSide', { max: rule.maxSide });
+  if (rule.minSide !== undefined && shortest < rule.minSide) return message('sizeMinSide', { min: rule.minSide });
+  if (longest / shortest > rule.maxAspectRatio) return message('sizeMaxRatio', { ratio: rule.maxAspectRatio });
   const pixels = width * height;
   if (pixels < rule.minPixels || pixels > rule.maxPixels) {
-    return `the total must be between ${rule.minPixels.toLocaleString('en-US')} and ${rule.maxPixels.toLocaleString('en-US')} pixels (this is ${pixels.toLocaleString('en-US')})`;
+    return message('sizePixels', { min: rule.minPixels.toLocaleString('en-US'), max: rule.maxPixels.toLocaleString('en-US'), pixels: pixels.toLocaleString('en-US') });
   }
   return undefined;
 }

@@ -14,6 +14,7 @@ import {
   type Warning,
 } from './image-model';
 import { readPngInfo } from './image/png';
+import { message } from './messages';
 import { customSizeProblem, parseSize, sizeChoices } from './size-rules';
 
 export { customSizeProblem, parseSize, sizeChoices };
@@ -30,12 +31,15 @@ export interface CheckedRequest {
 function zodMessage(error: z.ZodError): { message: string; setting?: string } {
   const issue = error.issues[0]!;
   const setting = issue.path.map(String).join('.') || undefined;
-  if (issue.code === 'unrecognized_keys') return { message: `Unknown option ${issue.keys.map((key) => `"${key}"`).join(', ')}.` };
-  if (setting === 'n') return { message: 'n must be a whole number from 1 to 16.', setting };
-  if (setting === 'compression') return { message: 'Compression must be a whole number from 0 to 100.', setting };
-  if (setting === 'partialImages') return { message: 'Partial images must be 0, 1, 2 or 3.', setting };
+  if (issue.code === 'unrecognized_keys') return { message: message('unknownOption', { options: issue.keys.map((key) => `"${key}"`).join(', ') }) };
+  if (setting === 'n') return { message: message('nRange'), setting };
+  if (setting === 'compression') return { message: message('compressionRange'), setting };
+  if (setting === 'partialImages') return { message: message('partialImagesRange'), setting };
+  if (setting === 'prompt') return { message: message('promptEmpty'), setting };
+  if (setting === 'size') return { message: message('sizeFormat'), setting };
+  if (setting === 'aspectRatio') return { message: message('aspectRatioFormat'), setting };
   if (issue.code === 'invalid_value') {
-    return { message: `${setting} must be one of ${(issue.values as unknown[]).join(', ')}.`, setting };
+    return { message: message('oneOf', { setting: setting ?? '', values: (issue.values as unknown[]).join(', ') }), setting };
   }
   return { message: setting && !issue.message.includes(' ') ? `${setting}: ${issue.message}` : issue.message, setting };
 }
@@ -63,14 +67,14 @@ export function checkRequest(
   };
 
   if (kind === 'generate' && !capabilities.generate) {
-    throw new InvalidRequestError(`${label} only edits images: add a reference image (its API has no text-to-image form).`);
+    throw new InvalidRequestError(message('editOnly', { label }));
   }
   if (kind === 'edit' && !capabilities.edit) {
-    throw new InvalidRequestError(`${label} cannot edit images. Choose a model that can edit, or generate without a reference.`);
+    throw new InvalidRequestError(message('cannotEdit', { label }));
   }
   if (request.prompt.length > capabilities.maxPromptLength) {
     throw new InvalidRequestError(
-      `The prompt is ${request.prompt.length.toLocaleString('en-US')} characters; ${label} accepts at most ${capabilities.maxPromptLength.toLocaleString('en-US')}.`,
+      message('promptTooLong', { length: request.prompt.length.toLocaleString('en-US'), label, limit: capabilities.maxPromptLength.toLocaleString('en-US') }),
       'prompt',
     );
   }
@@ -78,44 +82,44 @@ export function checkRequest(
   checkSize(label, capabilities, request);
 
   if (request.quality !== undefined && !capabilities.qualities.includes(request.quality)) {
-    if (capabilities.qualities.length === 0) drop('quality', `${label} has no quality setting; "${request.quality}" was not sent.`);
-    else throw new InvalidRequestError(`Quality "${request.quality}" is not available for ${label}. Choose one of: ${capabilities.qualities.join(', ')}.`, 'quality');
+    if (capabilities.qualities.length === 0) drop('quality', message('noQualitySetting', { label, quality: request.quality }));
+    else throw new InvalidRequestError(message('qualityNotAvailable', { quality: request.quality, label, choices: capabilities.qualities.join(', ') }), 'quality');
   }
   if (request.format !== undefined && !capabilities.formats.includes(request.format)) {
-    throw new InvalidRequestError(`${label} cannot produce ${request.format.toUpperCase()}. Choose one of: ${capabilities.formats.join(', ')}.`, 'format');
+    throw new InvalidRequestError(message('formatNotAvailable', { label, format: request.format.toUpperCase(), choices: capabilities.formats.join(', ') }), 'format');
   }
   if (request.compression !== undefined) {
-    if (!capabilities.compression) drop('compression', `${label} has no compression setting; it was not sent.`);
-    else if ((request.format ?? 'png') === 'png') drop('compression', 'Compression applies to JPEG and WebP only; it was not sent for PNG.');
+    if (!capabilities.compression) drop('compression', message('noCompressionSetting', { label }));
+    else if ((request.format ?? 'png') === 'png') drop('compression', message('compressionPngOnly'));
   }
   if (request.background === 'transparent') {
     if (request.format === 'jpeg') {
-      throw new InvalidRequestError('A transparent background needs PNG or WebP output: JPEG has no alpha channel.', 'background');
+      throw new InvalidRequestError(message('transparentNeedsAlpha'), 'background');
     }
     if (capabilities.transparency === 'no') {
-      throw new InvalidRequestError(`${label} cannot make transparent backgrounds. Use "opaque" or "auto", or another model.`, 'background');
+      throw new InvalidRequestError(message('noTransparency', { label }), 'background');
     }
     if (capabilities.transparency === 'uncertain') {
-      warnings.push({ type: 'other', message: `${label} may ignore a transparent background; check the result's alpha channel.` });
+      warnings.push({ type: 'other', message: message('transparencyUncertain', { label }) });
     }
   } else if (request.background !== undefined && capabilities.transparency === 'no') {
     if (request.background === 'auto') delete request.background;
-    else drop('background', `${label} has no background setting; "${request.background}" was not sent.`);
+    else drop('background', message('noBackgroundSetting', { label, background: request.background }));
   }
   if (request.moderation !== undefined && !capabilities.moderation) {
-    drop('moderation', `${label} has no moderation setting; it was not sent.`);
+    drop('moderation', message('noModerationSetting', { label }));
   }
   if (request.inputFidelity !== undefined) {
-    if (kind === 'generate') drop('inputFidelity', 'Input fidelity applies to edits only; it was not sent.');
+    if (kind === 'generate') drop('inputFidelity', message('fidelityEditsOnly'));
     else if (capabilities.inputFidelity === 'always-high') {
-      drop('inputFidelity', `${label} always uses high input fidelity; the setting was not sent.`);
-    } else if (capabilities.inputFidelity === 'no') drop('inputFidelity', `${label} has no input fidelity setting; it was not sent.`);
+      drop('inputFidelity', message('fidelityAlwaysHigh', { label }));
+    } else if (capabilities.inputFidelity === 'no') drop('inputFidelity', message('noFidelitySetting', { label }));
   }
   if (request.stream && !capabilities.streaming) {
-    drop('stream', `${label} does not stream partial images; the image arrives when it is done.`);
+    drop('stream', message('noStreaming', { label }));
     delete request.partialImages;
   } else if (request.partialImages !== undefined && !request.stream) {
-    drop('partialImages', 'Partial images need streaming; the setting was not sent.');
+    drop('partialImages', message('partialsNeedStream'));
   }
   return { request, warnings };
 }
@@ -123,21 +127,21 @@ export function checkRequest(
 function checkSize(label: string, capabilities: ModelCapabilities, request: ValidImageRequest): void {
   if (request.aspectRatio !== undefined || request.resolution !== undefined) {
     if (!capabilities.aspectRatio) {
-      throw new InvalidRequestError(`${label} takes a size (WIDTHxHEIGHT), not an aspect ratio and resolution.`, 'aspectRatio');
+      throw new InvalidRequestError(message('takesSizeNotAspect', { label }), 'aspectRatio');
     }
     if (request.size !== undefined) {
-      throw new InvalidRequestError('Give either a size, or an aspect ratio with a resolution, not both.', 'size');
+      throw new InvalidRequestError(message('sizeOrAspect'), 'size');
     }
     if (request.aspectRatio === undefined) {
-      throw new InvalidRequestError('A resolution needs an aspect ratio too, e.g. 16:9.', 'aspectRatio');
+      throw new InvalidRequestError(message('resolutionNeedsAspect'), 'aspectRatio');
     }
     const [width, height] = request.aspectRatio.split(':').map(Number) as [number, number];
     if (!width || !height || Math.max(width, height) / Math.min(width, height) > 3) {
-      throw new InvalidRequestError(`Aspect ratio ${request.aspectRatio} is not allowed: both parts must be positive and at most 3:1.`, 'aspectRatio');
+      throw new InvalidRequestError(message('aspectNotAllowed', { ratio: request.aspectRatio }), 'aspectRatio');
     }
     request.resolution ??= capabilities.aspectRatio.resolutions[0];
     if (!capabilities.aspectRatio.resolutions.includes(request.resolution!)) {
-      throw new InvalidRequestError(`Resolution ${request.resolution} is not available for ${label}. Choose one of: ${capabilities.aspectRatio.resolutions.join(', ')}.`, 'resolution');
+      throw new InvalidRequestError(message('resolutionNotAvailable', { resolution: request.resolution!, label, choices: capabilities.aspectRatio.resolutions.join(', ') }), 'resolution');
     }
     return;
   }
@@ -145,7 +149,7 @@ function checkSize(label: string, capabilities: ModelCapabilities, request: Vali
   if (size === undefined) return;
   if (size === 'auto') {
     if (!capabilities.autoSize) {
-      throw new InvalidRequestError(`${label} has no automatic size. Choose one of: ${sizeChoices(capabilities).join(', ')}.`, 'size');
+      throw new InvalidRequestError(message('noAutoSize', { label, choices: sizeChoices(capabilities).join(', ') }), 'size');
     }
     return;
   }
@@ -153,48 +157,48 @@ function checkSize(label: string, capabilities: ModelCapabilities, request: Vali
   const parsed = parseSize(size)!;
   if (capabilities.customSize) {
     const problem = customSizeProblem(parsed.width, parsed.height, capabilities.customSize);
-    if (problem) throw new InvalidRequestError(`Size ${size} is not allowed for ${label}: ${problem}.`, 'size');
+    if (problem) throw new InvalidRequestError(message('sizeNotAllowed', { size, label, problem }), 'size');
     return;
   }
-  throw new InvalidRequestError(`Size ${size} is not available for ${label}. Choose one of: ${sizeChoices(capabilities).join(', ')}.`, 'size');
+  throw new InvalidRequestError(message('sizeNotAvailable', { size, label, choices: sizeChoices(capabilities).join(', ') }), 'size');
 }
 
 function describeInput(image: InputImage, index: number): string {
-  return image.filename ? `Reference ${index + 1} (${image.filename})` : `Reference ${index + 1}`;
+  return image.filename ? message('referenceNamed', { index: index + 1, name: image.filename }) : message('reference', { index: index + 1 });
 }
 
 /** Checks reference images and the mask: count, formats, byte size, mask PNG with alpha, mask size. */
 export function checkEditInputs(label: string, capabilities: ModelCapabilities, images: InputImage[], mask: InputImage | undefined): void {
-  if (images.length === 0) throw new InvalidRequestError('Add at least one image to edit.', 'images');
+  if (images.length === 0) throw new InvalidRequestError(message('addImage'), 'images');
   if (images.length > capabilities.maxInputImages) {
-    throw new InvalidRequestError(`${label} accepts at most ${capabilities.maxInputImages} reference image${capabilities.maxInputImages === 1 ? '' : 's'}; you gave ${images.length}.`, 'images');
+    throw new InvalidRequestError(message('tooManyReferences', { label, limit: capabilities.maxInputImages, count: images.length }), 'images');
   }
   const sniffed = images.map((image, index) => {
     const info = sniffImage(image.bytes);
-    if (!info) throw new InvalidRequestError(`${describeInput(image, index)} is not a PNG, JPEG or WebP image.`, 'images');
+    if (!info) throw new InvalidRequestError(message('referenceNotImage', { reference: describeInput(image, index) }), 'images');
     if (image.bytes.length > MAX_INPUT_IMAGE_BYTES) {
-      throw new InvalidRequestError(`${describeInput(image, index)} is ${Math.round(image.bytes.length / 1048576)} MB; the limit is ${MAX_INPUT_IMAGE_BYTES / 1048576} MB.`, 'images');
+      throw new InvalidRequestError(message('referenceTooLarge', { reference: describeInput(image, index), size: Math.round(image.bytes.length / 1048576), limit: MAX_INPUT_IMAGE_BYTES / 1048576 }), 'images');
     }
     return info;
   });
   if (!mask) return;
-  if (!capabilities.mask) throw new InvalidRequestError(`${label} cannot use a mask. Edit without one, or choose another model.`, 'mask');
+  if (!capabilities.mask) throw new InvalidRequestError(message('noMask', { label }), 'mask');
   const first = sniffed[0]!;
-  const maskName = mask.filename ? `The mask (${mask.filename})` : 'The mask';
+  const maskName = mask.filename ? message('maskNamed', { name: mask.filename }) : message('mask');
   let info: ReturnType<typeof readPngInfo>;
   try {
     info = readPngInfo(mask.bytes);
   } catch {
     const kind = sniffImage(mask.bytes)?.mediaType.slice(6).toUpperCase();
-    throw new InvalidRequestError(`${maskName} must be a PNG file${kind ? ` (it is a ${kind})` : ''}.`, 'mask');
+    throw new InvalidRequestError(kind ? message('maskNotPngIs', { mask: maskName, kind }) : message('maskNotPng', { mask: maskName }), 'mask');
   }
   if (info.width !== first.width || info.height !== first.height) {
     throw new InvalidRequestError(
-      `${maskName} is ${info.width}x${info.height} but the image it masks is ${first.width}x${first.height}: they must be the same size.`,
+      message('maskSize', { mask: maskName, maskSize: `${info.width}x${info.height}`, imageSize: `${first.width}x${first.height}` }),
       'mask',
     );
   }
   if (!info.hasAlpha) {
-    throw new InvalidRequestError(`${maskName} has no alpha channel: make the area to edit transparent (alpha 0) and save it as a PNG with transparency.`, 'mask');
+    throw new InvalidRequestError(message('maskNoAlpha', { mask: maskName }), 'mask');
   }
 }

@@ -3,6 +3,7 @@
  * Unknown model ids get the provider's default capabilities plus a warning, never a crash.
  */
 import { InvalidRequestError, MissingApiKeyError } from '../errors';
+import { message } from '../messages';
 import { HttpClient, type HttpSettings } from '../http';
 import type { ImageModel, ModelInfo, Warning } from '../image-model';
 import { aaModels } from './aa/aa-options';
@@ -134,7 +135,7 @@ export function isProviderId(value: string): value is ProviderId {
 
 /** The provider's info, or an error listing the ones that exist. */
 export function providerInfo(id: string): ProviderInfo {
-  if (!isProviderId(id)) throw new InvalidRequestError(`Unknown provider "${id}". Choose one of: ${PROVIDER_IDS.join(', ')}.`, 'provider');
+  if (!isProviderId(id)) throw new InvalidRequestError(message('unknownProvider', { provider: id, choices: PROVIDER_IDS.join(', ') }), 'provider');
   return providers[id];
 }
 
@@ -145,7 +146,7 @@ export function modelInfo(provider: ProviderId, modelId: string): { info: ModelI
     const { capabilities, known } = compatibleCapabilities(modelId);
     const notes: Warning[] = known
       ? []
-      : [{ type: 'other', message: `The gateway's model "${modelId}" is not in ImageGen's catalogue: assuming GPT-image-like capabilities; the gateway has the last word.` }];
+      : [{ type: 'other', message: message('gatewayModelUnknown', { model: modelId }) }];
     return { info: { id: modelId, capabilities }, notes };
   }
   const known = definition.models.find((model) => model.id === modelId);
@@ -153,7 +154,7 @@ export function modelInfo(provider: ProviderId, modelId: string): { info: ModelI
   const fallback = definition.models.find((model) => model.id === definition.defaultModel)!;
   return {
     info: { id: modelId, capabilities: fallback.capabilities },
-    notes: [{ type: 'other', message: `Unknown ${definition.label} model "${modelId}": using the capabilities of ${fallback.id}.` }],
+    notes: [{ type: 'other', message: message('modelUnknown', { provider: definition.label, model: modelId, fallback: fallback.id }) }],
   };
 }
 
@@ -162,12 +163,12 @@ function normaliseBaseUrl(url: string): string {
   try {
     parsed = new URL(url);
   } catch {
-    throw new InvalidRequestError(`Base URL "${url}" is not a URL. Give one like https://api.example.com/v1.`, 'baseUrl');
+    throw new InvalidRequestError(message('baseUrlInvalid', { url }), 'baseUrl');
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new InvalidRequestError(`Base URL "${url}" must start with http:// or https://.`, 'baseUrl');
+    throw new InvalidRequestError(message('baseUrlScheme', { url }), 'baseUrl');
   }
-  if (parsed.username || parsed.password) throw new InvalidRequestError('Put the API key in the key store, not in the base URL.', 'baseUrl');
+  if (parsed.username || parsed.password) throw new InvalidRequestError(message('baseUrlCredentials'), 'baseUrl');
   return url.replace(/\/+$/, '');
 }
 
@@ -212,10 +213,10 @@ export async function listModels(config: ProviderConfig, options: { signal?: Abo
     try {
       value = JSON.parse(text);
     } catch {
-      throw unexpected(client, 'answered GET /models with something that is not JSON', text.slice(0, 200));
+      throw unexpected(client, 'modelsNotJson', text.slice(0, 200));
     }
     const parsed = modelListSchema.safeParse(value);
-    if (!parsed.success || !parsed.data.data) throw unexpected(client, 'answered GET /models in an unknown shape', value);
+    if (!parsed.success || !parsed.data.data) throw unexpected(client, 'modelsUnknownShape', value);
     const ids = parsed.data.data.map((model) => model.id);
     const ordered = [...ids.filter((id) => IMAGE_MODEL_PATTERN.test(id)), ...ids.filter((id) => !IMAGE_MODEL_PATTERN.test(id))];
     const listed = ordered.map((id) => modelInfo(definition.id, id).info);

@@ -1,6 +1,7 @@
 /** Turning provider replies into ImageResults: shared by every protocol. */
 import { decodeBase64Image, downloadImage, toGeneratedImage } from '../decode';
 import { ApiCallError, excerptOf } from '../errors';
+import { message } from '../messages';
 import type { HttpClient, HttpResponse } from '../http';
 import type { GeneratedImage, Usage } from '../image-model';
 import { blobFor, ImageJsonScanner, isBlobMarker, type ScannedDocument } from '../json-images';
@@ -30,7 +31,7 @@ export function scanEventData(data: Buffer[]): ScannedDocument | undefined {
 
 export function malformed(client: HttpClient, excerpt: string): ApiCallError {
   const shown = client.redact(excerptOf(excerpt, 120));
-  return new ApiCallError(`${client.providerName} sent a reply that is not valid JSON${shown ? `: ${shown}` : ' (empty reply)'}.`, {
+  return new ApiCallError(shown ? message('notJson', { provider: client.providerName, excerpt: shown }) : message('notJsonEmpty', { provider: client.providerName }), {
     provider: client.providerName,
     excerpt: shown,
     retryable: true,
@@ -38,9 +39,14 @@ export function malformed(client: HttpClient, excerpt: string): ApiCallError {
 }
 
 /** A reply that parsed but does not have the expected shape: quote a short, key-free piece of it. */
-export function unexpected(client: HttpClient, what: string, value: unknown): ApiCallError {
-  const shown = client.redact(excerptOf(JSON.stringify(value, (_key, item) => (isBlobMarker(item) ? '…' : item)) ?? '', 160));
-  return new ApiCallError(`${client.providerName} ${what}: ${shown}`, { provider: client.providerName, excerpt: shown, retryable: false });
+export function unexpected(
+  client: HttpClient,
+  what: 'unknownShape' | 'noImages' | 'taskWithoutImages' | 'modelsNotJson' | 'modelsUnknownShape',
+  value: unknown,
+  params: Record<string, string> = {},
+): ApiCallError {
+  const shown = client.redact(excerptOf((typeof value === 'string' ? value : JSON.stringify(value, (_key, item) => (isBlobMarker(item) ? '…' : item))) ?? '', 160));
+  return new ApiCallError(message(what, { ...params, provider: client.providerName, excerpt: shown }), { provider: client.providerName, excerpt: shown, retryable: false });
 }
 
 /** The bytes of an image given as a blob marker, base64, a data URL or a URL to download now. */
@@ -53,7 +59,7 @@ export async function imageFrom(
   let bytes: Buffer;
   if (value.b64) bytes = isBlobMarker(value.b64) ? blobFor(document, value.b64)! : decodeBase64Image(value.b64);
   else if (value.url) bytes = isBlobMarker(value.url) ? blobFor(document, value.url)! : await downloadImage(client, value.url, signal);
-  else throw new ApiCallError(`${client.providerName} returned an image entry with neither data nor a URL.`, { provider: client.providerName, retryable: false });
+  else throw new ApiCallError(message('entryWithoutData', { provider: client.providerName }), { provider: client.providerName, retryable: false });
   return toGeneratedImage(bytes, client.providerName, value.revisedPrompt ?? undefined);
 }
 

@@ -4,6 +4,7 @@
  * once; `code != 0` is a failure whatever the HTTP status.
  */
 import { ApiCallError } from '../../errors';
+import { message } from '../../messages';
 import type { HttpClient } from '../../http';
 import type { CallOptions, ImageModel, ImageResult, InputImage, ModelCapabilities, ValidImageRequest, Warning } from '../../image-model';
 import { sniffImage } from '../../image/sniff';
@@ -43,7 +44,7 @@ export class AaImageModel implements ImageModel {
 
   generate(): Promise<ImageResult> {
     // Validation refuses this first (capabilities.generate is false); kept for direct callers.
-    return Promise.reject(new ApiCallError('aa only edits images: add a reference image.', { provider: 'aa', retryable: false }));
+    return Promise.reject(new ApiCallError(message('aaEditOnly'), { provider: 'aa', retryable: false }));
   }
 
   async edit(request: ValidImageRequest & { images: InputImage[]; mask?: InputImage }, options: CallOptions): Promise<ImageResult> {
@@ -71,14 +72,14 @@ export class AaImageModel implements ImageModel {
     });
     const document = await readImageJson(this.client, response, options.signal);
     const parsed = aaResponseSchema.safeParse(document.value);
-    if (!parsed.success) throw unexpected(this.client, 'sent a reply in an unknown shape', document.value);
+    if (!parsed.success) throw unexpected(this.client, 'unknownShape', document.value);
     const reply = parsed.data;
     if (reply.code !== undefined && reply.code !== null && Number(reply.code) !== 0) {
       const said = this.client.redact(reply.message || `code ${reply.code}`);
-      throw new ApiCallError(`aa refused the request: ${said} (code ${reply.code}).`, { provider: this.client.providerName, status: response.statusCode, excerpt: said, retryable: false });
+      throw new ApiCallError(message('aaRefused', { message: said, code: String(reply.code) }), { provider: this.client.providerName, status: response.statusCode, excerpt: said, retryable: false });
     }
     const urls = reply.data?.urls ?? [];
-    if (urls.length === 0) throw unexpected(this.client, 'returned no images', document.value);
+    if (urls.length === 0) throw unexpected(this.client, 'noImages', document.value);
     // The URLs expire: fetch them all now, in parallel.
     const images = await Promise.all(urls.map((url) => imageFrom(this.client, document, { url }, options.signal)));
     const usage = reply.data?.usage;

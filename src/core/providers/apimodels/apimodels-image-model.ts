@@ -3,6 +3,7 @@
  * task that is polled until it completes, fails, is cancelled or runs out of time.
  */
 import { ApiCallError } from '../../errors';
+import { message } from '../../messages';
 import { seconds, sentence, sleep, type HttpResponse } from '../../http';
 import type { CallOptions, ImageResult, ValidImageRequest } from '../../image-model';
 import type { ScannedDocument } from '../../json-images';
@@ -73,11 +74,11 @@ export class ApimodelsImageModel extends OpenAIImageModel {
       if (task.state === 'completed') return this.taskResult(taskId, document, request, options);
       if (task.state === 'failed') {
         const said = this.client.redact(task.error ?? task.status);
-        throw new ApiCallError(sentence(`apimodels task ${taskId} failed: ${said}`), { provider: this.client.providerName, excerpt: said, retryable: false });
+        throw new ApiCallError(sentence(message('taskFailed', { task: taskId, message: said })), { provider: this.client.providerName, excerpt: said, retryable: false });
       }
       if (Date.now() - started + interval > this.poll.timeoutMs) {
         throw new ApiCallError(
-          `apimodels task ${taskId} did not finish within ${seconds(this.poll.timeoutMs)}; it may still complete on the server.`,
+          message('taskTimeout', { task: taskId, time: seconds(this.poll.timeoutMs) }),
           { provider: this.client.providerName, retryable: false },
         );
       }
@@ -87,7 +88,7 @@ export class ApimodelsImageModel extends OpenAIImageModel {
 
   private async taskResult(taskId: string, document: ScannedDocument, request: ValidImageRequest, options: CallOptions): Promise<ImageResult> {
     const found = imagesIn(document.value);
-    if (found.length === 0) throw unexpected(this.client, `finished task ${taskId} without images`, document.value);
+    if (found.length === 0) throw unexpected(this.client, 'taskWithoutImages', document.value, { task: taskId });
     const images = await Promise.all(found.map((item) => imageFrom(this.client, document, item, options.signal)));
     return {
       images,

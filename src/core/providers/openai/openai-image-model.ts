@@ -4,6 +4,7 @@
  * differences between them are capability data, not code.
  */
 import { ApiCallError } from '../../errors';
+import { message } from '../../messages';
 import type { HttpClient, HttpResponse } from '../../http';
 import type {
   CallOptions,
@@ -111,17 +112,17 @@ export class OpenAIImageModel implements ImageModel {
 
   protected async resultFromJson(document: Awaited<ReturnType<typeof readImageJson>>, request: ValidImageRequest, options: CallOptions): Promise<ImageResult> {
     const parsed = imagesResponseSchema.safeParse(document.value);
-    if (!parsed.success) throw unexpected(this.client, 'sent a reply in an unknown shape', document.value);
+    if (!parsed.success) throw unexpected(this.client, 'unknownShape', document.value);
     const reply = parsed.data;
-    if (reply.error) throw new ApiCallError(`${this.client.providerName}: ${this.client.redact(errorText(reply.error))}`, { provider: this.client.providerName, status: 200, retryable: false });
+    if (reply.error) throw new ApiCallError(message('providerError', { provider: this.client.providerName, message: this.client.redact(errorText(reply.error)) }), { provider: this.client.providerName, status: 200, retryable: false });
     const items = reply.data ?? [];
-    if (items.length === 0) throw unexpected(this.client, 'returned no images', document.value);
+    if (items.length === 0) throw unexpected(this.client, 'noImages', document.value);
     const images = await Promise.all(
       items.map((item) => imageFrom(this.client, document, { b64: item.b64_json, url: item.url, revisedPrompt: item.revised_prompt }, options.signal)),
     );
     const warnings: Warning[] = [];
     if (images.length < request.n) {
-      warnings.push({ type: 'other', message: `${this.label} returned ${images.length} of the ${request.n} images asked for.` });
+      warnings.push({ type: 'other', message: message('fewerImages', { label: this.label, count: images.length, asked: request.n }) });
     }
     return {
       images,
@@ -152,7 +153,7 @@ export class OpenAIImageModel implements ImageModel {
       const data = parsed.data;
       const type = data.type ?? event.event;
       if (type === 'error' || data.error) {
-        throw new ApiCallError(`${this.client.providerName} stopped the stream: ${this.client.redact(errorText(data.error ?? document.value))}`, {
+        throw new ApiCallError(message('streamStopped', { provider: this.client.providerName, message: this.client.redact(errorText(data.error ?? document.value)) }), {
           provider: this.client.providerName,
           status: 200,
           retryable: false,
@@ -176,7 +177,7 @@ export class OpenAIImageModel implements ImageModel {
       }
     }
     if (images.length === 0) {
-      throw new ApiCallError(`${this.client.providerName}: the stream ended without a final image.`, { provider: this.client.providerName, status: 200, retryable: true });
+      throw new ApiCallError(message('streamWithoutImage', { provider: this.client.providerName }), { provider: this.client.providerName, status: 200, retryable: true });
     }
     return { images, warnings: [], usage, metadata };
   }
