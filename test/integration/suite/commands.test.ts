@@ -158,10 +158,10 @@ suite('commands', () => {
     await vscode.commands.executeCommand('imagegen.clearApiKey', 'openai');
     assert.equal(await vscode.commands.executeCommand('imagegen.generate', { prompt: 'no key' }), undefined);
     assert.equal(server.requests.length, 0, 'nothing sent without a key');
-    await api.setApiKey('openai', 'sk-integrationWrongKey0123456789');
+    await api.setApiKey('openai', 'sk-test-integration-wrong-key-0123');
     assert.equal(await vscode.commands.executeCommand('imagegen.generate', { prompt: 'wrong key' }), undefined);
     assert.equal(server.requests.length, 1);
-    assert.equal(server.requests[0]!.headers.authorization, 'Bearer sk-integrationWrongKey0123456789');
+    assert.equal(server.requests[0]!.headers.authorization, 'Bearer sk-test-integration-wrong-key-0123');
     assert.deepEqual(outputFiles(), before);
     await api.setApiKey('openai', server.apiKey);
   });
@@ -213,7 +213,7 @@ suite('commands', () => {
     // Give the log channel a moment to flush to disk.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const roots = [path.dirname(workspace.fsPath), process.env.IMAGEGEN_TEST_USER_DATA].filter((root): root is string => !!root);
-    const needles = [server.apiKey, 'sk-integrationWrongKey0123456789'];
+    const needles = [server.apiKey, 'sk-test-integration-wrong-key-0123'];
     const hits: string[] = [];
     let scanned = 0;
     const visit = (entry: string) => {

@@ -160,7 +160,7 @@ test('models lists capabilities, from the gateway for compatible', async () => {
 
 test('failures: one line on stderr, non-zero exit, no file, no key', async () => {
   const cases: { args: string[]; env: Record<string, string>; fault?: Parameters<FakeProvider['fault']>[0]; message: RegExp }[] = [
-    { args: onFake('openai'), env: { IMAGEGEN_API_KEY: 'sk-thisIsAWrongKeyOfTheUser1234' }, message: /^imagegen: OpenAI rejected the API key \(HTTP 401\)/ },
+    { args: onFake('openai'), env: { IMAGEGEN_API_KEY: 'sk-test-wrong-key-of-the-user-1234' }, message: /^imagegen: OpenAI rejected the API key \(HTTP 401\)/ },
     { args: ['--provider', 'openai'], env: {}, message: /^imagegen: No API key for OpenAI\. Set one with "ImageGen: Set API Key…" \(or set IMAGEGEN_API_KEY or OPENAI_API_KEY\)\./ },
     { args: [...onFake('openai'), '--size', '1000x1000'], env: key(), message: /^imagegen: Size 1000x1000 is not available for OpenAI gpt-image-1\. Choose one of/ },
     { args: onFake('ofox'), env: key(), fault: { kind: 'html', status: 502, times: 3 }, message: /^imagegen: ofox: the gateway returned an HTML error page \(502\)\.$/ },
@@ -174,7 +174,7 @@ test('failures: one line on stderr, non-zero exit, no file, no key', async () =>
     assert.equal(run.stdout, '');
     assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
     assert.match(run.stderr.trim(), message);
-    assert.ok(!run.stderr.includes('thisIsAWrongKey') && !run.stderr.includes(server.apiKey));
+    assert.ok(!run.stderr.includes('wrong-key-of-the-user') && !run.stderr.includes(server.apiKey));
     assert.deepEqual(listFolder(out), []);
   }
 });

@@ -125,12 +125,12 @@ test('stream: edits stream too, and an error event fails with its message', asyn
 
 test('a wrong key is refused once (no retry), and the key appears nowhere in the error', async () => {
   server.clearRequests();
-  const model = createImageModel({ provider: 'openai', baseUrl: server.baseUrl('openai'), apiKey: 'sk-wrongwrongwrongwrongwrong1234', http: { retryBaseMs: 5 } });
+  const model = createImageModel({ provider: 'openai', baseUrl: server.baseUrl('openai'), apiKey: 'sk-test-wrong-wrong-wrong-1234', http: { retryBaseMs: 5 } });
   await assert.rejects(generateImages(model, { prompt: 'x' }), (error: unknown) => {
     assert.ok(error instanceof ApiCallError);
     assert.equal(error.status, 401);
     assert.match(error.message, /^OpenAI rejected the API key \(HTTP 401\)/);
-    assert.ok(!JSON.stringify({ message: error.message, excerpt: error.excerpt }).includes('wrongwrongwrong'));
+    assert.ok(!JSON.stringify({ message: error.message, excerpt: error.excerpt }).includes('wrong-wrong-wrong'));
     return true;
   });
   assert.equal(server.requests.length, 1);
