@@ -2,19 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { blobFor, ImageJsonScanner, isBlobMarker, scanImageJson } from '../../../src/core/json-images';
+import { splitAt } from '../helpers';
 
-/** Splits `bytes` at the given cut points into chunks, as a network would. */
-function chunked(bytes: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let start = 0;
-  for (const point of points) {
-    chunks.push(bytes.subarray(start, point));
-    start = point;
-  }
-  chunks.push(bytes.subarray(start));
-  return chunks;
-}
 
 function randomBytes(length: number, seed: number): Buffer {
   const bytes = Buffer.alloc(length);
@@ -29,7 +18,7 @@ function randomBytes(length: number, seed: number): Buffer {
 test('a large b64_json becomes a blob with the exact bytes, the rest parses as JSON', async () => {
   const image = randomBytes(200_000, 7);
   const body = Buffer.from(JSON.stringify({ created: 5, data: [{ b64_json: image.toString('base64'), revised_prompt: 'a cat 🐱' }], size: '1024x1024' }));
-  const document = await scanImageJson(chunked(body, [1, 17, 4000, 65536, 150_001]));
+  const document = await scanImageJson(splitAt(body, [1, 17, 4000, 65536, 150_001]));
   const value = document.value as { created: number; data: { b64_json: string; revised_prompt: string }[]; size: string };
   assert.equal(value.created, 5);
   assert.equal(value.size, '1024x1024');
@@ -53,7 +42,7 @@ test('JSON escapes inside base64 (\\/ and \\u003d and \\n line breaks) are decod
   const escaped = base64.match(/.{1,76}/g)!.map((line) => line.replace(/\//g, '\\/').replace(/=/g, '\\u003d')).join('\\n');
   const body = Buffer.from(`{"data":[{"b64_json":"${escaped}"}]}`);
   for (const cuts of [[], [1], [5000, 5001, 5002, 5003], Array.from({ length: 200 }, (_, index) => index * 61)]) {
-    const document = await scanImageJson(chunked(body, cuts));
+    const document = await scanImageJson(splitAt(body, cuts));
     const value = document.value as { data: { b64_json: string }[] };
     assert.deepEqual(blobFor(document, value.data[0]!.b64_json), image, `cuts ${cuts.length}`);
   }
@@ -89,7 +78,7 @@ test('a body that ends inside a string, or is not JSON, throws', async () => {
 
 test('an escape split across three chunks keeps the string whole', async () => {
   const body = Buffer.from('{"note":"é\\\\\\"中"}');
-  const document = await scanImageJson(chunked(body, [12, 13]));
+  const document = await scanImageJson(splitAt(body, [12, 13]));
   assert.deepEqual(document.value, { note: 'é\\"中' });
 });
 
@@ -99,7 +88,7 @@ test('any chunking gives the same document and the same bytes (property)', async
   const expected = await scanImageJson([body]);
   await fc.assert(
     fc.asyncProperty(fc.array(fc.nat({ max: body.length }), { maxLength: 40 }), async (cuts) => {
-      const document = await scanImageJson(chunked(body, cuts));
+      const document = await scanImageJson(splitAt(body, cuts));
       assert.deepEqual(document.value, expected.value);
       assert.deepEqual(document.blobs, expected.blobs);
     }),
@@ -113,7 +102,7 @@ test('decoding is the same as Buffer.from(base64) for any bytes (property)', asy
   await fc.assert(
     fc.asyncProperty(fc.uint8Array({ minLength: 3100, maxLength: 9000 }), fc.array(fc.nat(), { maxLength: 8 }), async (bytes, cuts) => {
       const body = Buffer.from(`{"b64_json":"${Buffer.from(bytes).toString('base64')}"}`);
-      const document = await scanImageJson(chunked(body, cuts));
+      const document = await scanImageJson(splitAt(body, cuts));
       assert.deepEqual(blobFor(document, (document.value as { b64_json: string }).b64_json), Buffer.from(bytes));
     }),
     { numRuns: 60 },

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { readSse, type SseEvent } from '../../../src/core/sse';
+import { splitAt } from '../helpers';
 
 async function* from(chunks: Buffer[]): AsyncGenerator<Buffer> {
   for (const chunk of chunks) yield chunk;
@@ -15,17 +16,6 @@ async function collect(chunks: Buffer[]): Promise<{ event: string; data: string;
   return events;
 }
 
-function split(bytes: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let start = 0;
-  for (const point of points) {
-    chunks.push(bytes.subarray(start, point));
-    start = point;
-  }
-  chunks.push(bytes.subarray(start));
-  return chunks;
-}
 
 const STREAM = [
   ': comment line\n',
@@ -53,7 +43,7 @@ test('any chunking gives the same events (property)', async () => {
   const bytes = Buffer.from(STREAM);
   await fc.assert(
     fc.asyncProperty(fc.array(fc.nat({ max: bytes.length }), { maxLength: 60 }), async (cuts) => {
-      assert.deepEqual(await collect(split(bytes, cuts)), EXPECTED);
+      assert.deepEqual(await collect(splitAt(bytes, cuts)), EXPECTED);
     }),
     { numRuns: 300 },
   );
@@ -62,7 +52,7 @@ test('any chunking gives the same events (property)', async () => {
 test('a multi-megabyte data line arrives intact from 64 KiB chunks, kept as pieces', async () => {
   const payload = Buffer.alloc(8 * 1024 * 1024, 0x41);
   const stream = Buffer.concat([Buffer.from('event: big\ndata: '), payload, Buffer.from('\n\n')]);
-  const chunks = split(stream, Array.from({ length: stream.length / 65536 }, (_, index) => index * 65536 + 3));
+  const chunks = splitAt(stream, Array.from({ length: stream.length / 65536 }, (_, index) => index * 65536 + 3));
   let pieces = 0;
   let length = 0;
   for await (const event of readSse(from(chunks))) {

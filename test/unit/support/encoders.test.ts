@@ -8,20 +8,8 @@ import { decodePng, encodePng } from '../../../src/core/image/png';
 import { sniffImage } from '../../../src/core/image/sniff';
 import { encodeJpeg } from '../../support/jpeg-encoder';
 import { encodeWebp } from '../../support/webp-encoder';
+import { randomBytes } from '../helpers';
 
-/** Deterministic pseudo-random bytes (mulberry32), so failures reproduce. */
-function randomBytes(count: number, seed: number): Uint8Array {
-  const bytes = new Uint8Array(count);
-  let state = seed >>> 0;
-  for (let i = 0; i < count; i++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    bytes[i] = ((t ^ (t >>> 14)) >>> 0) & 0xff;
-  }
-  return bytes;
-}
 
 /** A smooth RGB test card: horizontal and vertical ramps plus a diagonal one. */
 function gradient(width: number, height: number): Uint8Array {
