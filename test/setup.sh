@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(chromium libkrb5-dev ripgrep libjpeg-turbo-progs webp g++ make python3)
+packages=(chromium fonts-liberation libkrb5-dev ripgrep libjpeg-turbo-progs webp g++ make python3)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
