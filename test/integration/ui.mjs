@@ -166,6 +166,18 @@ try {
     await explorerRow('night-sky-with-two-moons.png').waitFor({ timeout: 20_000 });
   });
 
+  await step('F1 → ImageGen: Select Provider and Model → ofox → Gemini, its capabilities shown; no key yet, so it asks for one', async () => {
+    await runCommand('ImageGen: Select Provider and Model');
+    await answerQuickInput('ofox');
+    const gemini = page.locator('.quick-input-list .monaco-list-row', { hasText: 'google/gemini-3.1-flash-image-preview' }).first();
+    await gemini.waitFor({ timeout: 15_000 });
+    const detail = await gemini.innerText();
+    if (!/generate/.test(detail) || !/≤1\/call/.test(detail)) throw new Error(`capabilities not shown: ${detail}`);
+    await page.screenshot({ path: path.join(shots, 'select-model.png') });
+    await answerQuickInput('gemini');
+    await page.locator('.notifications-toasts').getByText('ofox needs an API key.').waitFor({ timeout: 15_000 });
+  });
+
   if (fs.existsSync(path.join(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), 'ui-studio.mjs'))) {
     const { studioSteps } = await import('./ui-studio.mjs');
     await studioSteps({ page, step, shots, workspace, fakeInfo, runCommand, answerQuickInput, waitForFile, explorerRow, say });
