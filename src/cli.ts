@@ -17,7 +17,9 @@ import { DEFAULT_NAME_TEMPLATE, fileNameFor } from './core/output-names';
 import { createImageModel, listModels, providerInfo, PROVIDER_IDS, type ProviderConfig } from './core/providers/registry';
 import { sizeChoices } from './core/validate';
 
-const VERSION = '0.1.0';
+/** package.json's version, put in by esbuild.mjs. */
+declare const IMAGEGEN_VERSION: string;
+const VERSION = typeof IMAGEGEN_VERSION === 'string' ? IMAGEGEN_VERSION : 'development';
 
 const USAGE = `imagegen: generate and edit images through OpenAI-style image APIs
 

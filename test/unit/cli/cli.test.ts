@@ -57,6 +57,8 @@ test('with no key and no network: the placeholder writes a real PNG with its met
 });
 
 test('help, version and usage errors', async () => {
+  const version = await cli(['--version']);
+  assert.equal(version.stdout.trim(), JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')).version);
   const help = await cli([]);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /imagegen generate "<prompt>"/);
