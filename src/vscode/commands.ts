@@ -134,7 +134,7 @@ export function createCommands(services: Services): Record<string, (...args: unk
     const folder = folderFor(uri);
     if (!folder) return noFolder();
     const core = await loadCore();
-    const sidecar = vscode.Uri.file(core.sidecarPath(uri.fsPath)).with({ scheme: uri.scheme, authority: uri.authority, path: core.sidecarPath(uri.path) });
+    const sidecar = uri.with({ path: core.sidecarPath(uri.path) });
     const metadata = /\.png$/i.test(uri.path)
       ? core.readMetadata({ png: await vscode.workspace.fs.readFile(uri) })
       : (await exists(sidecar))

@@ -1,9 +1,11 @@
-/** The core, loaded on first use so activation stays instant (esbuild keeps dynamic imports lazy). */
-export type Core = typeof import('../core/index');
+/**
+ * The core, for the commands and the panel. Both live in dist/lazy.js, which is itself loaded on the first
+ * command, so the core is imported directly here; the async shape keeps the call sites independent of that.
+ */
+import * as core from '../core/index';
 
-let loading: Promise<Core> | undefined;
+export type Core = typeof core;
 
 export function loadCore(): Promise<Core> {
-  loading ??= import('../core/index');
-  return loading;
+  return Promise.resolve(core);
 }

@@ -58,6 +58,7 @@ export class StudioPanel extends Disposable {
 
   private references: Reference[] = [];
   private readonly images = new Map<string, KnownImage>();
+  private readonly historyCache = new Map<string, { mtime: number; known: KnownImage }>();
   private job: { id: string; controller: AbortController } | undefined;
   private state: StudioState = {};
   /** The editor to insert links into: the panel has focus when its buttons are clicked. */
@@ -470,8 +471,11 @@ export class StudioPanel extends Disposable {
     const dated = await Promise.all(files.map(async (uri) => ({ uri, mtime: (await vscode.workspace.fs.stat(uri)).mtime })));
     dated.sort((a, b) => b.mtime - a.mtime);
     const images: ImageView[] = [];
-    for (const { uri } of dated.slice(0, HISTORY_LIMIT)) {
-      const known = await this.imageFromUri(core, uri, true);
+    for (const { uri, mtime } of dated.slice(0, HISTORY_LIMIT)) {
+      // History is sent after every job: read (whole) files again only when they changed.
+      const cached = this.historyCache.get(uri.toString());
+      const known = cached?.mtime === mtime ? cached.known : await this.imageFromUri(core, uri, true);
+      if (known) this.historyCache.set(uri.toString(), { mtime, known });
       if (known?.metadata) images.push(known.view);
     }
     this.post({ type: 'history', images });
