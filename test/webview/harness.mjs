@@ -465,8 +465,14 @@ async function openaiScenario(theme) {
 
   // The state: settings and paths, no image data; the debounced state message.
   await ui.clear();
-  await control(page, 'Images').fill('3');
-  await control(page, 'Images').fill('2');
+  // Two edits in the same moment (one evaluate), so the check does not depend on how busy the machine is.
+  await control(page, 'Images').evaluate((input) => {
+    for (const value of ['3', '2']) {
+      input.value = value;
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+    }
+  });
   check((await ui.posted('state')).length === 0, 'the state message is debounced');
   await page.waitForTimeout(700);
   const statePosts = await ui.posted('state');
